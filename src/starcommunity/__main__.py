@@ -1,0 +1,3 @@
+from starcommunity.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""The `starcommunity` command: a thin Typer layer over the library.
+
+Commands live in their own modules of this package and register on `app`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from starcommunity import __version__
+
+app = typer.Typer(
+    name="starcommunity",
+    help=(
+        "Run a star-rated harmonious community evaluation (星级和谐社区评估): draw the "
+        "resident representatives, check the score sheets, score, rank and assign stars.\n\n"
+        "Example: starcommunity validate --root samples --year 2008"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+DEBUG_ENV = "STARCOMMUNITY_DEBUG"
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"starcommunity {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an unexpected failure.")
+    ] = False,
+) -> None:
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
+
+
+# Registering the commands imports only typer-level code; each command imports
+# pandas and friends inside its body.
+from starcommunity.cli import validate_cmd  # noqa: E402, F401
+
+
+def main() -> None:
+    """Entry point: no traceback ever reaches a user unless --debug asks for it."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        raise SystemExit(130) from None
+    except Exception as exc:  # the last line of defence
+        if os.environ.get(DEBUG_ENV) or "--debug" in sys.argv:
+            raise
+        sys.stderr.write(
+            f"Unexpected error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in starcommunity. Run again with --debug and send the output "
+            "to the developers.\n"
+        )
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+# The contract knows 0, 1 and 2; an unexpected failure is reported as "not done" (1).
+EXIT_INTERNAL = 1

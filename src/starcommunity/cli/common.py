@@ -1,0 +1,188 @@
+"""What every command shares: options, consoles, output formats, exit codes.
+
+Only the cli package prints or exits. pandas and openpyxl are imported inside the
+commands, never here, so `starcommunity --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from starcommunity.io.year import YearData
+    from starcommunity.problems import Report
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+# A report with more problems than this prints the first ones and the count.
+MAX_PRINTED_PROBLEMS = 200
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+RootOption = Annotated[
+    Path,
+    typer.Option("--root", help="Folder that holds one sub-folder per year.", show_default=True),
+]
+YearOption = Annotated[str, typer.Option("--year", "-y", help="Year folder to read, e.g. 2008.")]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table (terminal), json or csv.")
+]
+LangOption = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of messages and headers; default from $LANG."),
+]
+
+
+def resolve_lang(lang: Lang | None) -> str:
+    from starcommunity.messages import default_lang
+
+    return lang.value if lang is not None else default_lang()
+
+
+def _console(stream: Any) -> Console:
+    from rich.console import Console
+
+    no_colour = bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    return Console(
+        file=stream,
+        no_color=no_colour,
+        highlight=False,
+        soft_wrap=not stream.isatty(),
+        width=None if stream.isatty() else 200,
+    )
+
+
+def stdout() -> Console:
+    return _console(sys.stdout)
+
+
+def stderr() -> Console:
+    return _console(sys.stderr)
+
+
+def say(message: str) -> None:
+    """A message for the user, on stderr."""
+    stderr().print(message, markup=False)
+
+
+def fail_usage(message: str) -> NoReturn:
+    say(f"Error: {message}")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    from starcommunity.io.writing import csv_text
+
+    sys.stdout.write(csv_text(rows, columns))
+
+
+def load_year_or_exit(root: Path, year: str, *, scores: bool = True) -> tuple[YearData, Report]:
+    from starcommunity.io.year import YearFolderMissing, load_year
+
+    if not root.is_dir():
+        fail_usage(f"--root {root} is not a folder.")
+    try:
+        return load_year(root, year, scores=scores)
+    except YearFolderMissing:
+        fail_usage(
+            f"there is no folder {root / year}. Make it and put communities.csv and "
+            "criteria.csv in it, or pass --root."
+        )
+
+
+PROBLEM_COLUMNS = ["severity", "code", "file", "sheet", "row", "column", "value", "message"]
+
+
+def problem_rows(report: Report, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for problem in report.problems:
+        row = problem.to_dict(lang)
+        row["severity"] = problem.severity
+        rows.append(row)
+    return rows
+
+
+def print_problems(report: Report, lang: str, *, to_stdout: bool = False) -> None:
+    """A rich table of problems, errors first, capped at MAX_PRINTED_PROBLEMS rows."""
+    from rich.table import Table
+
+    console = stdout() if to_stdout else stderr()
+    problems = report.errors + report.warnings
+    if not problems:
+        return
+    zh = lang == "zh"
+    table = Table(
+        title=("问题清单" if zh else "Problems"),
+        show_lines=False,
+        title_justify="left",
+    )
+    for header in (
+        ("", "级别", "level"),
+        ("", "文件", "file"),
+        ("", "工作表", "sheet"),
+        ("", "行", "row"),
+        ("", "列", "column"),
+        ("", "说明", "message"),
+        ("", "代码", "code"),
+    ):
+        table.add_column(header[1] if zh else header[2], overflow="fold")
+    for problem in problems[:MAX_PRINTED_PROBLEMS]:
+        level = problem.severity
+        style = "red" if level == "error" else "yellow"
+        table.add_row(
+            f"[{style}]{('错误' if level == 'error' else '警告') if zh else level}[/{style}]",
+            _escape(problem.file or ""),
+            _escape(problem.sheet or ""),
+            "" if problem.row is None else str(problem.row),
+            _escape(problem.column or ""),
+            _escape(problem.message(lang)),
+            problem.code,
+        )
+    console.print(table)
+    hidden = len(problems) - MAX_PRINTED_PROBLEMS
+    if hidden > 0:
+        console.print(
+            f"… {hidden} more not shown (use --format json for all)"
+            if not zh
+            else f"……另有{hidden}条未显示（使用 --format json 查看全部）",
+            markup=False,
+        )
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def summary_line(report: Report, lang: str) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    if lang == "zh":
+        verdict = "校验通过" if report.valid else "校验未通过"
+        return f"{verdict}：{errors}个错误，{warnings}个警告。"
+    verdict = "valid" if report.valid else "NOT valid"
+    return f"{verdict}: {errors} error(s), {warnings} warning(s)."

@@ -1,0 +1,278 @@
+"""The message catalogue: one entry per problem code, in English and Chinese.
+
+Each message says what is wrong and how to fix it. Templates may use {file},
+{sheet}, {row}, {column}, {value} and any extra parameter the check passed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from starcommunity.problems import Problem
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # code: (English, 中文)
+    "unreadable-file": (
+        "Cannot read the file ({reason}). Close it in Excel/WPS and check it is not damaged.",
+        "无法读取文件（{reason}）。请在Excel/WPS中关闭该文件并确认文件未损坏。",
+    ),
+    "unsupported-file-type": (
+        "Files of type '{value}' are not read. Save it as .xlsx or .csv.",
+        "不支持“{value}”类型的文件，请另存为.xlsx或.csv。",
+    ),
+    "empty-file": (
+        "The file is empty. Fill it in or remove it.",
+        "文件为空，请填写内容或删除该文件。",
+    ),
+    "unknown-encoding": (
+        "Line {row}: byte {value} is not UTF-8 or GBK. Save the file as 'CSV UTF-8' in Excel.",
+        "第{row}行：字节{value}既不是UTF-8也不是GBK编码，请在Excel中另存为“CSV UTF-8”。",
+    ),
+    "nul-byte": (
+        "Line {row} holds a NUL byte: this is not a text file. Save it again as CSV.",
+        "第{row}行含有空字节（NUL），不是文本文件，请重新另存为CSV。",
+    ),
+    "not-a-workbook": (
+        "This is not a valid .xlsx workbook. Open it in Excel/WPS and save it again as .xlsx.",
+        "不是有效的.xlsx工作簿，请在Excel/WPS中打开后重新另存为.xlsx。",
+    ),
+    "workbook-too-large": (
+        "The workbook would unpack to {value} bytes; it is refused as unsafe. Save it again.",
+        "该工作簿解压后达{value}字节，出于安全考虑拒绝读取，请重新保存。",
+    ),
+    "unreadable-sheet": (
+        "Cannot read this sheet ({reason}). Copy its cells into a new sheet.",
+        "无法读取该工作表（{reason}），请将内容复制到新工作表。",
+    ),
+    "no-header-row": (
+        "No header row found in the first 30 rows. Expected columns: {expected}.",
+        "前30行中找不到表头行，应包含以下列：{expected}。",
+    ),
+    "merged-header": (
+        "Row {row} is the header row but has merged cells ({value}). Unmerge them so each "
+        "column has its own header.",
+        "第{row}行为表头行，但含有合并单元格（{value}），请取消合并，使每列有自己的表头。",
+    ),
+    "missing-column": (
+        "The header in row {row} has no column '{expected}'. Add it (Chinese headers work too).",
+        "第{row}行表头缺少“{expected}”列，请补上（可用中文表头）。",
+    ),
+    "text-normalised": (
+        "Row {row}, {column}: '{value}' was read as '{normalised}' (full-width characters).",
+        "第{row}行{column}：“{value}”按“{normalised}”读取（全角字符已转换）。",
+    ),
+    "number-as-text": (
+        "Row {row}, {column}: '{value}' is a number stored as text; it was read as a number.",
+        "第{row}行{column}：“{value}”是以文本形式存储的数字，已按数字读取。",
+    ),
+    "bad-eligible": (
+        "Row {row}, {column}: '{value}' is not yes/no. Write 是 or 否 (or true/false, 1/0).",
+        "第{row}行{column}：“{value}”不是“是/否”，请填写“是”或“否”。",
+    ),
+    "bad-role": (
+        "Row {row}, {column}: '{value}' is not a role. Write rep or alternate (代表/候补).",
+        "第{row}行{column}：“{value}”不是有效身份，请填写“代表”或“候补”。",
+    ),
+    "missing-file": (
+        "The year folder has no {kind} file ({file} or .xlsx). Add it.",
+        "年度文件夹中缺少{kind}文件（{file}或.xlsx），请补充。",
+    ),
+    "ambiguous-file": (
+        "More than one {kind} file: {file}. Keep only one.",
+        "存在多个{kind}文件：{file}，请只保留一个。",
+    ),
+    "scheme-unreadable": (
+        "scheme.toml cannot be read: {reason}",
+        "scheme.toml 无法读取：{reason}",
+    ),
+    "scheme-bad-value": (
+        "scheme.toml: {column} = {value} is not allowed. See the sample scheme.toml.",
+        "scheme.toml：{column} = {value} 取值无效，请参照样例scheme.toml。",
+    ),
+    "unknown-group": (
+        "Row {row}, {column}: '{value}' is not a rater group. Use committee, office or "
+        "residents (区农委、办事处、居民代表).",
+        "第{row}行{column}：“{value}”不是评分组，请填写“区农委”“办事处”或“居民代表”。",
+    ),
+    "weights-not-one": (
+        "The weights add up to {value}, not 1. Fix [weights] in scheme.toml.",
+        "权重合计为{value}，不等于1，请修改scheme.toml中的[weights]。",
+    ),
+    "unknown-star-policy": (
+        "Star policy '{value}' is unknown. Use thirds, shares or thresholds.",
+        "星级办法“{value}”无效，请使用thirds、shares或thresholds。",
+    ),
+    "max-points-not-number": (
+        "Row {row}, {column}: maximum points '{value}' is not a number. Enter a number.",
+        "第{row}行{column}：分值“{value}”不是数字，请填写数字。",
+    ),
+    "max-points-not-positive": (
+        "Row {row}, {column}: maximum points {value} must be more than 0.",
+        "第{row}行{column}：分值{value}必须大于0。",
+    ),
+    "criteria-total-not-100": (
+        "The criteria add up to {value} points, not 100. Check the 分值 column.",
+        "评估标准分值合计为{value}分，不是100分，请核对“分值”列。",
+    ),
+    "duplicate-item": (
+        "Row {row}, {column}: item '{value}' is listed more than once (first in row {first}). "
+        "Give each item its own id.",
+        "第{row}行{column}：指标“{value}”重复（首次出现在第{first}行），请使用不同的指标编号。",
+    ),
+    "unknown-item": (
+        "Column {column}: '{value}' is not an item of the criteria. Head each score column "
+        "with an item id or item name from criteria, or remove the column.",
+        "{column}列：“{value}”不是评估标准中的指标，请用指标编号或指标名称作列名，或删除该列。",
+    ),
+    "missing-item-column": (
+        "The sheet has no column for item '{value}'. Add it (head it with the item id or name).",
+        "该表缺少指标“{value}”的列，请补上（以指标编号或名称作列名）。",
+    ),
+    "score-blank": (
+        "Row {row}, {column}: the score is blank. Enter a score (0 is a score; blank is not).",
+        "第{row}行{column}：得分为空，请填写分数（0分也需填写）。",
+    ),
+    "score-not-number": (
+        "Row {row}, {column}: '{value}' is not a number. Enter a score as a number.",
+        "第{row}行{column}：“{value}”不是数字，请填写数字分数。",
+    ),
+    "score-below-zero": (
+        "Row {row}, {column}: the score {value} is below 0. Scores run from 0 to {max}.",
+        "第{row}行“{name}”得分为{value}，低于0分，请核对",
+    ),
+    "score-above-max": (
+        "Row {row}, {column}: the score {value} is above the maximum {max}. Check it.",
+        "第{row}行“{name}”得分为{value}，超过满分{max}，请核对",
+    ),
+    "too-many-problems": (
+        "{value} cells in column {column} have this problem; the first {shown} are listed.",
+        "{column}列共有{value}个单元格存在问题，仅列出前{shown}个。",
+    ),
+    "blank-value": (
+        "Row {row}, {column} is blank. Fill it in.",
+        "第{row}行{column}为空，请填写。",
+    ),
+    "duplicate-community": (
+        "Row {row}, {column}: community '{value}' is listed twice (first in row {first}).",
+        "第{row}行{column}：社区“{value}”重复（首次出现在第{first}行）。",
+    ),
+    "no-communities": (
+        "No communities are listed. Fill in communities.csv.",
+        "没有参评社区，请填写社区名单。",
+    ),
+    "no-criteria": (
+        "No criteria items are listed. Fill in criteria.csv.",
+        "没有评估指标，请填写评估标准。",
+    ),
+    "unknown-community": (
+        "Row {row}, {column}: community '{value}' is not in communities. Correct the id or "
+        "add the community.",
+        "第{row}行{column}：社区“{value}”不在参评社区名单中，请更正编号或补充社区。",
+    ),
+    "duplicate-resident": (
+        "Row {row}, {column}: resident '{value}' appears twice in community {community}.",
+        "第{row}行{column}：居民“{value}”在社区{community}中重复出现。",
+    ),
+    "rep-not-in-roster": (
+        "Row {row}, {column}: representative '{value}' is not in the roster of {community}.",
+        "第{row}行{column}：代表“{value}”不在{community}社区的居民名册中。",
+    ),
+    "duplicate-rep": (
+        "Row {row}, {column}: resident '{value}' is drawn twice for {community}.",
+        "第{row}行{column}：居民“{value}”在{community}社区被重复抽取。",
+    ),
+    "unknown-flag": (
+        "Row {row}, {column}: '{value}' is not one of the six disqualifying events. Use a code "
+        "(major_accident ...) or the plan's wording (发生重大安全事故 ...).",
+        "第{row}行{column}：“{value}”不是六种取消资格情形之一，请使用方案中的表述（如“发生重大安全事故”）。",
+    ),
+    "bad-date": (
+        "Row {row}, {column}: '{value}' is not a date. Write it as 2008-12-01.",
+        "第{row}行{column}：“{value}”不是日期，请写成2008-12-01的格式。",
+    ),
+    "date-outside-window": (
+        "Row {row}, {column}: {value} is outside the {group} scoring window {start} to {end}.",
+        "第{row}行{column}：{value}不在{group}打分时间{start}至{end}之内。",
+    ),
+    "duplicate-rater": (
+        "Row {row}, {column}: rater '{value}' scores {community} ({group}) more than once "
+        "(also row {first}). Remove the extra row.",
+        "第{row}行{column}：评分人“{value}”对{community}（{group}）重复打分（另见第{first}行），"
+        "请删除多余的行。",
+    ),
+    "rater-not-drawn": (
+        "Row {row}, {column}: resident rater '{value}' is not a drawn representative or "
+        "alternate of {community}. Check the id against reps.csv.",
+        "第{row}行{column}：居民评分人“{value}”不是{community}社区抽取的代表或候补，请对照reps.csv核对。",
+    ),
+    "wrong-rater-count": (
+        "{community}: the {group} group has {value} raters; {expected} are required.",
+        "{community}社区：{group}评分人数为{value}人，应为{expected}人。",
+    ),
+    "group-missing": (
+        "{community}: no {group} scores yet. The community cannot be ranked until they arrive.",
+        "{community}社区：尚无{group}的评分，收齐前无法排名。",
+    ),
+    "no-score-sheets": (
+        "No score sheets under sheets/ yet.",
+        "sheets/文件夹中尚无评分表。",
+    ),
+    "straight-lining": (
+        "Row {row}: rater '{value}' gave every item {kind}. Check the sheet was filled in "
+        "honestly.",
+        "第{row}行：评分人“{value}”所有指标均{kind}，请核实是否认真打分。",
+    ),
+    "outlier-rater": (
+        "Row {row}: rater '{value}' total {total} stands far from the {group} group of "
+        "{community} (modified z-score {z}).",
+        "第{row}行：评分人“{value}”总分{total}明显偏离{community}社区{group}组其他评分人（修正Z值{z}）。",
+    ),
+    "duplicate-flag": (
+        "Row {row}: flag '{value}' is listed twice for {community}.",
+        "第{row}行：{community}社区的取消资格情形“{value}”重复。",
+    ),
+}
+
+GENERIC = (
+    "Problem '{code}' at row {row}, column {column}, value '{value}'.",
+    "问题“{code}”：第{row}行，{column}列，值“{value}”。",
+)
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def default_lang() -> str:
+    for variable in ("STARCOMMUNITY_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def render(problem: Problem, lang: str = "en") -> str:
+    english, chinese = CATALOGUE.get(problem.code, GENERIC)
+    template = chinese if lang == "zh" else english
+    fields = _Blank(
+        code=problem.code,
+        file=problem.file or "",
+        sheet=problem.sheet or "",
+        row=problem.row if problem.row is not None else "?",
+        column=problem.column or "",
+        value="" if problem.value is None else problem.value,
+    )
+    fields.update(problem.params)
+    for key, value in fields.items():
+        if isinstance(value, float):
+            fields[key] = f"{value:g}" if abs(value) < 1e15 else str(value)
+    if "name" not in fields and problem.column:
+        fields["name"] = problem.column.rsplit(" (", 1)[0]
+    if "group" in fields and lang == "zh":
+        from starcommunity.model import GROUP_NAMES_ZH
+
+        fields["group"] = GROUP_NAMES_ZH.get(str(fields["group"]), fields["group"])
+    return template.format_map(fields)
