@@ -7,10 +7,12 @@ Messages come from :mod:`starcommunity.messages`, keyed by the problem code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
+_LETTER = re.compile(r"\(([A-Z]{1,3})\)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +36,26 @@ class Problem:
         data.pop("params")
         data.pop("severity")
         data["value"] = _jsonable(self.value)
+        data["cell"] = self.cell
         data["message"] = self.message(lang)
         return data
+
+    @property
+    def cell(self) -> str | None:
+        """The Excel address ('D7') when both the column letter and the row are known."""
+        match = _LETTER.search(self.column or "")
+        if match is None or self.row is None:
+            return None
+        return f"{match.group(1)}{self.row}"
 
 
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
-        return value if value == value and abs(value) != float("inf") else str(value)
+        if value != value or abs(value) == float("inf"):
+            return str(value)
+        return int(value) if value.is_integer() and abs(value) < 1e15 else value
     return str(value)
 
 

@@ -1,0 +1,55 @@
+"""Shared fixtures: a private copy of the bundled samples, and a CLI runner."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of samples/ (2008 and 2009) that a test may change freely."""
+    target = tmp_path / "root"
+    shutil.copytree(SAMPLES, target, ignore=shutil.ignore_patterns("README.md"))
+    return target
+
+
+@pytest.fixture
+def year(root: Path) -> Path:
+    return root / "2008"
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file below a folder, to prove a command changed nothing."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+class Cli:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str | Path) -> Any:
+        from starcommunity.cli import app
+
+        return self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    def json(self, *args: str | Path) -> tuple[int, Any]:
+        result = self(*args, "--format", "json")
+        return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()

@@ -1,0 +1,276 @@
+"""`starcommunity validate` as a contract: every bad input named, exit codes, no changes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.conftest import Cli, folder_digest
+
+OFFICE = Path("sheets/office_scores.csv")
+RESIDENTS = Path("sheets/居民代表评分.xlsx")
+
+
+def read_csv(path: Path, encoding: str = "gbk") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_bytes().decode(encoding))))
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "gbk") -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def edit_office(year: Path, row: int, column: str, value: str) -> None:
+    """Set one cell of the GBK office sheet; row is the line number a clerk sees."""
+    rows = read_csv(year / OFFICE)
+    rows[row - 1][rows[0].index(column)] = value
+    write_csv(year / OFFICE, rows)
+
+
+def problems(cli: Cli, year: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    return cli.json("validate", "--root", year.parent, "--year", year.name, *extra)
+
+
+def find(report: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [p for p in report["errors"] + report["warnings"] if p["code"] == code]
+
+
+def test_samples_are_valid_with_warnings(cli: Cli, year: Path) -> None:
+    code, report = problems(cli, year)
+    assert code == 0
+    assert report["valid"] is True
+    assert report["errors"] == []
+    # numbers stored as text and the full-width ５ are read, each with a warning
+    repaired = find(report, "number-as-text")
+    assert {(p["sheet"], p["row"]) for p in repaired} >= {("平乐园社区", 3), ("欢乐谷社区", 5)}
+    assert all(p["file"] == "sheets/居民代表评分.xlsx" for p in repaired)
+
+
+def test_json_problem_has_every_field(cli: Cli, year: Path) -> None:
+    edit_office(year, 3, "A2", "12")
+    code, report = problems(cli, year)
+    assert code == 1
+    assert report["valid"] is False
+    (problem,) = find(report, "score-above-max")
+    assert set(problem) >= {"file", "sheet", "row", "column", "value", "code", "message"}
+    assert problem["file"] == "sheets/office_scores.csv"
+    assert problem["sheet"] is None
+    assert problem["row"] == 3
+    assert problem["column"] == "A2 (G)"
+    assert problem["value"] == 12
+    assert "above the maximum 5" in problem["message"]
+
+
+def test_chinese_message_reads_as_a_clerk_expects(cli: Cli, year: Path) -> None:
+    edit_office(year, 7, "D1", "12")
+    _, report = problems(cli, year, "--lang", "zh")
+    (problem,) = find(report, "score-above-max")
+    assert problem["message"] == "第7行“环境卫生整洁”得分为12，超过满分6，请核对" or (
+        problem["message"].startswith("第7行") and "超过满分" in problem["message"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("", "score-blank"),
+        ("好", "score-not-number"),
+        ("-1", "score-below-zero"),
+        ("99", "score-above-max"),
+        ("1e400", "score-above-max"),
+        ("NaN", "score-not-number"),
+    ],
+)
+def test_bad_score_cells(cli: Cli, year: Path, value: str, code: str) -> None:
+    edit_office(year, 5, "B2", value)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (problem,) = find(report, code)
+    assert (problem["file"], problem["row"], problem["column"]) == (str(OFFICE), 5, "B2 (J)")
+
+
+def test_full_width_score_is_read_with_a_warning(cli: Cli, year: Path) -> None:
+    edit_office(year, 5, "B2", "４．５")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0
+    (problem,) = [p for p in find(report, "number-as-text") if p["file"] == str(OFFICE)]
+    assert problem["row"] == 5
+
+
+def test_unknown_community_group_and_duplicate_rater(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / OFFICE)
+    rows[1][0] = "NMF99"  # line 2
+    rows[2][1] = "街道"  # line 3
+    rows.append(list(rows[4]))  # line 5 again at the end
+    write_csv(year / OFFICE, rows)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    assert [(p["row"], p["value"]) for p in find(report, "unknown-community")] == [(2, "NMF99")]
+    assert [(p["row"], p["value"]) for p in find(report, "unknown-group")] == [(3, "街道")]
+    duplicate = find(report, "duplicate-rater")
+    assert [p["row"] for p in duplicate] == [len(rows)]
+    assert "row 5" in duplicate[0]["message"]
+
+
+def test_wrong_rater_count(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / OFFICE)
+    write_csv(year / OFFICE, [r for r in rows if not (r[0] == "NMF02" and r[2] == "O10")])
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (problem,) = find(report, "wrong-rater-count")
+    assert problem["value"] == 9
+    assert "NMF02" in problem["message"] and "office" in problem["message"]
+
+
+def test_resident_rater_not_drawn(cli: Cli, year: Path) -> None:
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook["欢乐谷社区"]
+    sheet["C4"] = "NMF01-9999"
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (problem,) = find(report, "rater-not-drawn")
+    assert (problem["sheet"], problem["row"], problem["value"]) == ("欢乐谷社区", 4, "NMF01-9999")
+    assert problem["column"].endswith("(C)")
+
+
+def test_unknown_item_column_and_missing_column(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / OFFICE)
+    for row in rows:
+        row.append("5" if row is not rows[0] else "额外加分")
+    write_csv(year / OFFICE, rows)
+    communities = read_csv(year / "communities.csv")
+    write_csv(year / "communities.csv", [r[:2] for r in communities])
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (unknown,) = find(report, "unknown-item")
+    assert unknown["value"] == "额外加分"
+    assert unknown["column"] == "额外加分 (AC)"
+    (missing,) = find(report, "missing-column")
+    assert (missing["file"], missing["row"], missing["column"]) == ("communities.csv", 2, "area")
+
+
+def test_criteria_problems(cli: Cli, year: Path) -> None:
+    workbook = openpyxl.load_workbook(year / "criteria.xlsx")
+    sheet = workbook.active
+    sheet["D4"] = 0  # A1 max points
+    sheet.append(["A2", "居民自治", "重复的指标", 3])
+    workbook.save(year / "criteria.xlsx")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (not_positive,) = find(report, "max-points-not-positive")
+    assert (not_positive["file"], not_positive["row"]) == ("criteria.xlsx", 4)
+    (duplicate,) = find(report, "duplicate-item")
+    assert duplicate["value"] == "A2"
+    (total,) = find(report, "criteria-total-not-100")
+    assert total in report["warnings"]
+
+
+def test_unknown_flag(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / "flags.csv", "utf-8")
+    rows.append(["NMF03", "乱扔垃圾", "2008-09-01", ""])
+    write_csv(year / "flags.csv", rows, "utf-8")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (problem,) = find(report, "unknown-flag")
+    assert (problem["file"], problem["row"], problem["value"]) == ("flags.csv", 3, "乱扔垃圾")
+
+
+def test_scheme_weights_and_policy(cli: Cli, year: Path) -> None:
+    scheme = (year / "scheme.toml").read_text(encoding="utf-8")
+    scheme = scheme.replace("residents = 0.70", "residents = 0.60")
+    scheme = scheme.replace('policy = "thirds"', 'policy = "lottery"')
+    (year / "scheme.toml").write_text(scheme, encoding="utf-8")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (weights,) = find(report, "weights-not-one")
+    assert weights["value"] == 0.9
+    (policy,) = find(report, "unknown-star-policy")
+    assert policy["value"] == "lottery"
+
+
+def test_empty_and_corrupt_files(cli: Cli, year: Path) -> None:
+    (year / "flags.csv").write_bytes(b"")
+    (year / "sheets" / "extra.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    assert [p["file"] for p in find(report, "empty-file")] == ["flags.csv"]
+    assert [p["file"] for p in find(report, "not-a-workbook")] == ["sheets/extra.xlsx"]
+
+
+def test_undecodable_bytes_name_the_line(cli: Cli, year: Path) -> None:
+    data = (year / OFFICE).read_bytes().split(b"\n")
+    data[3] = data[3] + b"\xff\xfe\xff"
+    (year / OFFICE).write_bytes(b"\n".join(data))
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (problem,) = find(report, "unknown-encoding")
+    assert (problem["file"], problem["row"], problem["value"]) == (str(OFFICE), 4, "0xFF")
+
+
+def test_merged_header_cells_are_an_error(cli: Cli, year: Path) -> None:
+    workbook = openpyxl.load_workbook(year / "sheets" / "区农委评分.xlsx")
+    sheet = workbook.active
+    header_row = next(cell.row for cell in sheet["A"] if cell.value in ("community_id", "社区编号"))
+    sheet.merge_cells(start_row=header_row, start_column=4, end_row=header_row, end_column=5)
+    workbook.save(year / "sheets" / "区农委评分.xlsx")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (problem,) = find(report, "merged-header")
+    assert problem["row"] == header_row
+    assert problem["value"] == f"D{header_row}:E{header_row}"
+
+
+def test_utf8_english_headers_and_bom_are_read_alike(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / "communities.csv")
+    rows[1] = ["community_id", "name", "area"]
+    (year / "communities.csv").write_bytes(
+        "\ufeff".encode() + "\r\n".join(",".join(r) for r in rows[1:]).encode("utf-8")
+    )
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"]
+
+
+def test_inputs_are_never_changed(cli: Cli, year: Path) -> None:
+    edit_office(year, 5, "B2", "x")
+    before = folder_digest(year.parent)
+    for fmt in ("table", "json", "csv"):
+        cli("validate", "--root", year.parent, "--year", year.name, "--format", fmt)
+    assert folder_digest(year.parent) == before
+
+
+def test_missing_year_folder_is_a_usage_error(cli: Cli, year: Path) -> None:
+    result = cli("validate", "--root", year.parent, "--year", "1999")
+    assert result.exit_code == 2
+    assert "1999" in result.stderr
+    assert result.stdout == ""
+
+
+def test_table_output_goes_to_stdout_and_summary_to_stderr(cli: Cli, year: Path) -> None:
+    edit_office(year, 5, "B2", "x")
+    result = cli("validate", "--root", year.parent, "--year", year.name)
+    assert result.exit_code == 1
+    assert "score-not-number" in result.stdout
+    assert "NOT valid" in result.stderr
+    assert "\x1b[" not in result.stdout  # no colour when not a terminal
+
+
+def test_help_does_not_import_pandas() -> None:
+    code = (
+        "import sys; from starcommunity.cli import app; from typer.testing import CliRunner;"
+        "CliRunner().invoke(app, ['--help']);"
+        "bad = [m for m in ('pandas', 'openpyxl', 'python_calamine') if m in sys.modules];"
+        "print(','.join(bad))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == ""
