@@ -91,8 +91,14 @@ def check_duplicates(
 def check_membership(
     frame: pd.DataFrame, column: str, known: pd.Series, code: str, report: Report
 ) -> pd.Series:
-    """Rows whose value is not among the known ones; returns the mask."""
+    """Rows whose value is not among the known ones; returns the mask.
+
+    An empty list of known values means its file is missing or unreadable, which is
+    reported once already; listing every row again would bury that one error.
+    """
     unknown = ~frame[column].isin(known) & frame[column].astype(str).str.strip().ne("")
+    if len(known) == 0:
+        unknown &= False
     for position in _rows(unknown):
         report.add(code, column=column, value=frame.at[position, column], **_at(frame, position))
     return unknown

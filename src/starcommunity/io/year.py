@@ -578,7 +578,9 @@ def _score_frame(
     )
     from starcommunity.problems import excel_column_letter
 
-    for index, header in table.extras.items():
+    # Without criteria every item column would be "unknown"; missing-file already says why.
+    extras = table.extras if item_ids else {}
+    for index, header in extras.items():
         if header_key(header) in TOTAL_COLUMN_KEYS:
             continue
         report.add(
