@@ -27,11 +27,11 @@ COMMUNITY_COLUMNS: tuple[str, ...] = (
     "rank",  # Int64, <NA> when not ranked (incomplete or disqualified)
     "stars",  # Int64 3/4/5, <NA> when none
     "disqualified",  # list of flag codes, [] when none
-    "complete",  # bool: every group has scores
+    "complete",  # bool: every needed group has its required raters (scheme [raters])
     "missing",  # list of groups without scores
     "reward",  # float or NaN: the scheme's [rewards] amount for the star level
     "previous_stars",  # Int64 <NA>: stars the year before, when that year could be ranked
-    "change",  # "up", "down", "same", "new" or "" (no previous year)
+    "change",  # "up", "down" (also a star lost), "same", "new" (no star before), or ""
 )
 
 
@@ -40,7 +40,7 @@ class Evaluation:
     year: str
     scheme: Scheme
     communities: pd.DataFrame  # COMMUNITY_COLUMNS, best first; unranked ones last
-    groups: pd.DataFrame  # community_id, group, raters, used, score
+    groups: pd.DataFrame  # community_id, group, raters, used, expected, short, score
     raters: pd.DataFrame  # community_id, group, rater_id, rater_name, total, trimmed, _file, ...
     flags: pd.DataFrame  # community_id, flag_code, wording, date, note
     inputs: list[dict[str, Any]] = field(default_factory=list)  # file, sha256, bytes

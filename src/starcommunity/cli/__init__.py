@@ -51,7 +51,7 @@ def _root(
 
 # Registering the commands imports only typer-level code; each command imports
 # pandas and friends inside its body.
-from starcommunity.cli import validate_cmd  # noqa: E402, F401
+from starcommunity.cli import score_cmd, validate_cmd  # noqa: E402, F401
 
 
 def main() -> None:
