@@ -51,7 +51,7 @@ def _root(
 
 # Registering the commands imports only typer-level code; each command imports
 # pandas and friends inside its body.
-from starcommunity.cli import score_cmd, validate_cmd  # noqa: E402, F401
+from starcommunity.cli import draw_cmd, forms_cmd, score_cmd, validate_cmd  # noqa: E402, F401
 
 
 def main() -> None:
@@ -63,7 +63,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         raise SystemExit(130) from None
-    except Exception as exc:  # the last line of defence
+    except BaseException as exc:  # the last line of defence; Rust panics are BaseExceptions
         if os.environ.get(DEBUG_ENV) or "--debug" in sys.argv:
             raise
         sys.stderr.write(
