@@ -6,9 +6,11 @@ only loops over the rows that already have a problem, to describe them.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from starcommunity.io.headers import header_key
+from starcommunity.io.tables import distinct_values
 from starcommunity.model import FLAGS, GROUPS
 from starcommunity.problems import Report
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 # Listing a million identical problems helps no one; the count is kept.
 MAX_LISTED_PER_CHECK = 5000
 MODIFIED_Z_LIMIT = 3.5
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def flag_code(text: str) -> str | None:
@@ -37,7 +40,22 @@ def flag_code(text: str) -> str | None:
 
 
 def _rows(mask: pd.Series) -> list[int]:
-    return list(mask[mask].index[:MAX_LISTED_PER_CHECK])
+    """Index labels of the first rows where mask holds (at most MAX_LISTED_PER_CHECK)."""
+    import numpy as np
+
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))[:MAX_LISTED_PER_CHECK]
+    return list(mask.index[positions])
+
+
+def nonblank(values: pd.Series) -> pd.Series:
+    """values.astype(str).str.strip().ne(""), worked out once per distinct value."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = distinct_values(values)
+    # NaN and None read as 'nan' / 'None': not blank, as str() has them.
+    filled = np.array([str(u).strip() != "" for u in uniques] + [True], dtype=bool)
+    return pd.Series(filled[codes], index=values.index)
 
 
 def _label(data: YearData, frame: pd.DataFrame, position: int, column: str) -> str:
@@ -60,7 +78,7 @@ def _at(frame: pd.DataFrame, position: int) -> dict[str, object]:
 
 def check_blank(frame: pd.DataFrame, columns: list[str], report: Report) -> None:
     for column in columns:
-        blank = frame[column].astype(str).str.strip().eq("")
+        blank = ~nonblank(frame[column])
         for position in _rows(blank):
             report.add("blank-value", column=column, **_at(frame, position))
 
@@ -69,11 +87,11 @@ def check_duplicates(
     frame: pd.DataFrame, keys: list[str], column: str, code: str, report: Report, **params: str
 ) -> None:
     """Rows whose keys repeat an earlier row; each names the first row."""
-    nonblank = frame[column].astype(str).str.strip().ne("")
-    duplicated = frame.duplicated(keys, keep="first") & nonblank
+    filled = nonblank(frame[column])
+    duplicated = frame.duplicated(keys, keep="first") & filled
     if not duplicated.any():
         return
-    first_rows = frame[nonblank].drop_duplicates(keys).set_index(keys)["_row"]
+    first_rows = frame[filled].drop_duplicates(keys).set_index(keys)["_row"]
     for position in _rows(duplicated):
         key = tuple(frame.at[position, k] for k in keys)
         first = first_rows.loc[key if len(keys) > 1 else key[0]]
@@ -96,7 +114,7 @@ def check_membership(
     An empty list of known values means its file is missing or unreadable, which is
     reported once already; listing every row again would bury that one error.
     """
-    unknown = ~frame[column].isin(known) & frame[column].astype(str).str.strip().ne("")
+    unknown = ~frame[column].isin(known) & nonblank(frame[column])
     if len(known) == 0:
         unknown &= False
     for position in _rows(unknown):
@@ -204,7 +222,7 @@ def _check_flags(data: YearData, report: Report) -> None:
         flags, "community_id", data.communities["community_id"], "unknown-community", report
     )
     codes = flags["flag"].map(flag_code)
-    unknown = codes.isna() & flags["flag"].astype(str).str.strip().ne("")
+    unknown = codes.isna() & nonblank(flags["flag"])
     for position in _rows(unknown):
         report.add(
             "unknown-flag", column="flag", value=flags.at[position, "flag"], **_at(flags, position)
@@ -316,39 +334,53 @@ def rater_counts(data: YearData) -> pd.DataFrame:
 
 
 def _check_rater_counts(data: YearData, report: Report) -> None:
+    import numpy as np
+
     counts = rater_counts(data)
-    for row in counts.itertuples(index=False):
-        # one row per community and group: small, not per score row
-        expected = data.scheme.raters.get(row.group, 0)
-        if row.raters == 0:
-            if expected > 0:
-                report.warn(
-                    "group-missing",
-                    file="sheets/",
-                    value=0,
-                    community=row.community_id,
-                    group=row.group,
-                )
-            continue
-        wrong = row.raters < expected if row.group == "committee" else row.raters != expected
-        if wrong:
-            report.add(
-                "wrong-rater-count",
+    expected = counts["group"].map(data.scheme.raters).fillna(0).astype(int)
+    raters = counts["raters"]
+    committee = counts["group"].eq("committee")
+    missing = raters.eq(0) & expected.gt(0)
+    wrong = raters.gt(0) & np.where(committee, raters.lt(expected), raters.ne(expected))
+    # Loop only over the community x group pairs with a problem, in their order.
+    for position in np.flatnonzero((missing | wrong).to_numpy()):
+        row = counts.iloc[position]
+        if missing.iat[position]:
+            report.warn(
+                "group-missing",
                 file="sheets/",
-                value=int(row.raters),
-                expected=f"≥{expected}" if row.group == "committee" else str(expected),
-                community=row.community_id,
-                group=row.group,
+                value=0,
+                community=row["community_id"],
+                group=row["group"],
             )
+            continue
+        want = int(expected.iat[position])
+        report.add(
+            "wrong-rater-count",
+            file="sheets/",
+            value=int(row["raters"]),
+            expected=f"≥{want}" if row["group"] == "committee" else str(want),
+            community=row["community_id"],
+            group=row["group"],
+        )
 
 
 def _check_dates(data: YearData, report: Report) -> None:
+    import numpy as np
+    import pandas as pd
+
     scores = data.scores
     if "date" not in scores:
         return
     dates = scores["date"].astype(object)
-    present = dates.notna() & dates.astype(str).str.strip().ne("")
-    iso = dates.astype(str).str.match(r"^\d{4}-\d{2}-\d{2}$")
+    # Once per distinct date: present (not blank), ISO, and the text compared.
+    codes, uniques = distinct_values(dates)
+    texts = [str(u) for u in uniques]
+    present_u = np.array([t.strip() != "" for t in texts] + [False])
+    iso_u = np.array([ISO_DATE.match(t) is not None for t in texts] + [False])
+    text_u = np.array([*texts, "nan"], dtype=object)
+    present = pd.Series(present_u[codes], index=scores.index)
+    iso = pd.Series(iso_u[codes], index=scores.index)
     for position in _rows(present & ~iso):
         report.warn(
             "bad-date",
@@ -357,8 +389,9 @@ def _check_dates(data: YearData, report: Report) -> None:
             **_at(scores, position),
         )
     for group, (start, end) in data.scheme.timeline.items():
+        outside_u = np.array([t < start or t > end for t in text_u], dtype=bool)
         outside = present & iso & scores["group"].eq(group)
-        outside &= dates.astype(str).lt(start) | dates.astype(str).gt(end)
+        outside &= pd.Series(outside_u[codes], index=scores.index)
         for position in _rows(outside):
             report.warn(
                 "date-outside-window",
@@ -383,7 +416,8 @@ def _check_rater_quality(
     values = scores[items].astype(float)
     complete = values.notna().all(axis=1)
     full = values.eq(maxima.reindex(items).to_numpy()).all(axis=1) & complete
-    same = values.nunique(axis=1).eq(1) & complete & ~full & (len(items) > 1)
+    # One distinct score on a complete row: its largest equals its smallest.
+    same = values.max(axis=1).eq(values.min(axis=1)) & complete & ~full & (len(items) > 1)
     for kind, mask in (("full marks", full), ("the same score", same)):
         for position in _rows(mask):
             if kind != "full marks":

@@ -12,6 +12,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from starcommunity.io.headers import header_key
 from starcommunity.problems import Report, excel_column_letter
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
@@ -40,6 +42,33 @@ class Grid:
     encoding: str | None = None
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     from_excel: bool = False
+    # A CSV read lazily: `cells` holds only the first rows (enough to find the header);
+    # make_table reads the body with typed item columns, full_cells() reads everything.
+    text: str | None = None
+    width: int = 0
+    partial: bool = False
+
+    def full_cells(self, report: Report | None = None) -> pd.DataFrame:
+        """Every cell of the grid (a lazily read CSV is read in full, as text, once).
+
+        Raises UnreadableGrid (after reporting why) when the rest of the file is not CSV.
+        """
+        if self.partial:
+            assert self.text is not None
+            cells = _csv_cells(self.text, self.width)
+            if cells is None:
+                # A row wider than the head: the csv module reads it, as for any CSV.
+                cells = _read_csv_leniently(self.text, self.file, report or Report())
+                if cells is None:
+                    raise UnreadableGrid(self.file)
+            self.cells = _numbered(cells)
+            self.partial = False
+            self.text = None
+        return self.cells
+
+
+class UnreadableGrid(Exception):
+    """The rest of a lazily read CSV turned out unreadable; the problem is reported."""
 
 
 @dataclass
@@ -61,12 +90,20 @@ class Table:
         return f"{header} ({letter})"
 
 
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def detect_encoding(data: bytes) -> tuple[str | None, int | None]:
     """BOM first, then strict UTF-8, then GB18030. Returns (encoding, bad byte offset)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig", None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16", None
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            # A BOM names the encoding, but the bytes after it must still be that.
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                # utf-8-sig counts from after its BOM, utf-16 from the first byte
+                return None, exc.start + (len(bom) if encoding == "utf-8-sig" else 0)
+            return encoding, None
     try:
         data.decode("utf-8")
         return "utf-8", None
@@ -79,14 +116,18 @@ def detect_encoding(data: bytes) -> tuple[str | None, int | None]:
         return None, exc.start
 
 
-def read_grids(path: Path, display: str, report: Report) -> list[Grid]:
-    """Every sheet of a workbook, or the one grid of a CSV; problems go to the report."""
+def read_grids(path: Path, display: str, report: Report, *, lazy: bool = False) -> list[Grid]:
+    """Every sheet of a workbook, or the one grid of a CSV; problems go to the report.
+
+    With ``lazy``, a CSV grid holds only its first rows until make_table reads its body
+    (item columns parsed as numbers by pandas' C parser, the rest as text).
+    """
     suffix = path.suffix.lower()
     try:
         if suffix in EXCEL_SUFFIXES:
             return _read_excel(path, display, report)
         if suffix in CSV_SUFFIXES:
-            grid = _read_csv(path, display, report)
+            grid = _read_csv(path, display, report, lazy=lazy)
             return [grid] if grid is not None else []
     except OSError as exc:
         report.add("unreadable-file", file=display, reason=exc.strerror or str(exc))
@@ -95,9 +136,7 @@ def read_grids(path: Path, display: str, report: Report) -> list[Grid]:
     return []
 
 
-def _read_csv(path: Path, display: str, report: Report) -> Grid | None:
-    import pandas as pd
-
+def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -> Grid | None:
     data = path.read_bytes()
     if not data.strip():
         report.add("empty-file", file=display)
@@ -120,29 +159,71 @@ def _read_csv(path: Path, display: str, report: Report) -> Grid | None:
         return None
     text = data.decode(encoding)
     del data
+    if "\x00" in text:  # UTF-16 text can hold NUL characters too
+        report.add("nul-byte", file=display, row=text.count("\n", 0, text.index("\x00")) + 1)
+        return None
     # Title rows have fewer fields than the table below; the csv module copes, so it
     # finds the widest row first and pandas then reads with that many columns.
     sample = text[: 1 << 20].splitlines()[: HEADER_SEARCH_ROWS * 4]
     width = max((len(row) for row in _csv_rows(sample)), default=1)
+    if lazy:
+        head = _csv_cells(text, width, rows=HEADER_SEARCH_ROWS + 1)
+        if head is not None and len(head) > HEADER_SEARCH_ROWS:
+            return Grid(
+                file=display,
+                sheet=None,
+                cells=_numbered(head),
+                encoding=encoding,
+                text=text,
+                width=width,
+                partial=True,
+            )
+    cells = _csv_cells(text, width)
+    if cells is None:
+        cells = _read_csv_leniently(text, display, report)
+        if cells is None:
+            return None
+    return Grid(file=display, sheet=None, cells=_numbered(cells), encoding=encoding)
+
+
+def _numbered(cells: pd.DataFrame) -> pd.DataFrame:
+    cells.index = range(1, len(cells) + 1)
+    return cells
+
+
+def _csv_cells(
+    text: str,
+    width: int,
+    *,
+    rows: int | None = None,
+    skip: int = 0,
+    numeric: frozenset[int] = frozenset(),
+) -> pd.DataFrame | None:
+    """Cells of a CSV text with pandas' C parser; None when a row is wider than `width`.
+
+    Columns in `numeric` are left to pandas to type (float when every cell is a number);
+    all others are read as text, so IDs stay text.
+    """
+    import pandas as pd
+
+    dtype: Any = str if not numeric else {i: str for i in range(width) if i not in numeric}
     try:
-        cells = pd.read_csv(
+        return pd.read_csv(
             io.StringIO(text),
             header=None,
             names=range(width),
-            dtype=str,
+            dtype=dtype,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
             index_col=False,
             on_bad_lines="error",
             engine="c",
+            nrows=rows,
+            skiprows=skip,
         )
-    except (pd.errors.ParserError, ValueError) as exc:
-        cells = _read_csv_leniently(text, display, report, exc)
-        if cells is None:
-            return None
-    cells.index = range(1, len(cells) + 1)
-    return Grid(file=display, sheet=None, cells=cells, encoding=encoding)
+    except (pd.errors.ParserError, ValueError):
+        return None
 
 
 def _csv_rows(lines: list[str]) -> list[list[str]]:
@@ -152,16 +233,14 @@ def _csv_rows(lines: list[str]) -> list[list[str]]:
         return [line.split(",") for line in lines]
 
 
-def _read_csv_leniently(
-    text: str, display: str, report: Report, exc: Exception
-) -> pd.DataFrame | None:
+def _read_csv_leniently(text: str, display: str, report: Report) -> pd.DataFrame | None:
     """Rows wider than the header area: read with the csv module, pad to the widest row."""
     import pandas as pd
 
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as csv_exc:
-        report.add("unreadable-file", file=display, reason=str(csv_exc) or str(exc))
+        report.add("unreadable-file", file=display, reason=str(csv_exc) or "not CSV")
         return None
     width = max((len(row) for row in rows), default=0)
     if width == 0:
@@ -185,6 +264,16 @@ def _check_zip(path: Path, display: str, report: Report) -> bool:
     return True
 
 
+def _reraise_unless_reader_error(exc: BaseException) -> None:
+    """Let Ctrl-C and exits through; keep any error of the reader, Rust panics included.
+
+    calamine panics on some damaged cells (a date serial out of range); pyo3 raises
+    those as PanicException, which derives from BaseException, not Exception.
+    """
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
+
+
 def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
     import pandas as pd
     import python_calamine
@@ -196,7 +285,8 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
         return []
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for corrupt files
+    except BaseException as exc:  # calamine raises its own error types for corrupt files
+        _reraise_unless_reader_error(exc)
         report.add("not-a-workbook", file=display, reason=str(exc)[:200])
         return []
     grids: list[Grid] = []
@@ -205,7 +295,8 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
             sheet = workbook.get_sheet_by_name(sheet_name)
             rows = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or [])
-        except Exception as exc:
+        except BaseException as exc:
+            _reraise_unless_reader_error(exc)
             report.add("unreadable-sheet", file=display, sheet=sheet_name, reason=str(exc)[:200])
             continue
         if not rows:
@@ -237,7 +328,60 @@ def is_blank(value: Any) -> bool:
 
 def blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
     """True where a cell is empty or only white space; column-wise, no Python loop over rows."""
-    return frame.apply(lambda column: column.isna() | column.astype(str).str.strip().eq(""))
+    import pandas as pd
+
+    return pd.DataFrame(
+        {column: blank_cells(frame[column]) for column in frame.columns}, index=frame.index
+    )
+
+
+def blank_cells(column: pd.Series) -> np.ndarray:
+    """Per cell of one column: empty, NaN/None, or only white space."""
+    import numpy as np
+    import pandas as pd
+
+    kind = column.dtype.kind
+    if kind in "fc":
+        return column.isna().to_numpy()
+    if kind in "iub":
+        return np.zeros(len(column), dtype=bool)
+    values = column.to_numpy(dtype=object, na_value=None)
+    if kind == "O" and not _all_text(values):
+        return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
+    blank = (values == "") | pd.isna(values)
+    rest = np.flatnonzero(~blank)
+    if len(rest):
+        # Only the non-empty cells need a look; ' ' and '\u3000' count as blank.
+        blank[rest] = np.fromiter(
+            (not value.strip() for value in values[rest]), dtype=bool, count=len(rest)
+        )
+    return blank
+
+
+def _all_text(values: np.ndarray) -> bool:
+    from pandas.api.types import infer_dtype
+
+    return infer_dtype(values, skipna=True) in ("string", "empty")
+
+
+def blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is blank.
+
+    Column by column, only the rows still blank so far are looked at, so a table whose
+    first column is filled in costs one pass over that column.
+    """
+    import numpy as np
+
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        cells = frame[column]
+        if len(rows) < len(frame):
+            cells = cells.iloc[rows]
+        blank[rows] = blank_cells(cells)
+    return blank
 
 
 def cell_text(value: Any) -> str:
@@ -257,6 +401,40 @@ def cell_text(value: Any) -> str:
             return value.isoformat()
         value = str(value)
     return unicodedata.normalize("NFKC", value).strip()
+
+
+def distinct_values(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """(codes, distinct values as a list): pd.factorize, NaN and None coded -1."""
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    # Iterating a pandas Index of str is slow; its numpy array is not.
+    return codes, np.asarray(uniques, dtype=object).tolist()
+
+
+def map_distinct(values: pd.Series, func: Callable[[pd.Series], Any]) -> np.ndarray:
+    """`func` applied once per distinct value of a column, mapped back to every cell.
+
+    `func` takes and returns a Series (or array) of the same length; NaN and None cells
+    get func's result for None. Cells are grouped by equality, which would mix True
+    with 1.0 (and 1e16 with 10**16): an object column holding more than one kind of
+    number is mapped cell by cell instead.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if values.dtype.kind == "O" and not isinstance(values.dtype, pd.StringDtype):
+        raw = values.to_numpy(dtype=object)
+        kinds = {kind for kind in set(map(type, raw)) if issubclass(kind, (int, float))}
+        if len(kinds) > 1:
+            return np.asarray(func(pd.Series(raw, dtype=object)), dtype=object)
+    else:
+        raw = values
+    codes, uniques = distinct_values(raw)
+    distinct = pd.Series([*uniques, None], dtype=object)
+    results = np.asarray(func(distinct), dtype=object)
+    return results[codes]  # code -1 (NaN/None) takes the last result, func(None)
 
 
 _TRAILING_NOTE = re.compile(r"[\(（][^\)）]*[\)）]\s*$")
@@ -302,14 +480,28 @@ def find_header(
     return (row_number if score else None), mapping, missing
 
 
-def make_table(grid: Grid, header_row: int, mapping: dict[int, str]) -> Table:
-    """Cut the grid below its header, name the mapped columns, keep the others as extras."""
+def make_table(
+    grid: Grid,
+    header_row: int,
+    mapping: dict[int, str],
+    *,
+    numeric: frozenset[str] = frozenset(),
+    report: Report | None = None,
+) -> Table:
+    """Cut the grid below its header, name the mapped columns, keep the others as extras.
+
+    For a lazily read CSV, the mapped columns named in `numeric` (score items) are read
+    as numbers by pandas' C parser when every cell of the column is one; any other
+    column stays text. Raises UnreadableGrid when the body cannot be read.
+    """
     header_values = grid.cells.loc[header_row]
-    body = grid.cells.loc[header_row + 1 :]
+    body = _typed_body(grid, header_row, mapping, numeric) if grid.partial else None
+    if body is None:
+        body = grid.full_cells(report).loc[header_row + 1 :]
     # Trailing and interleaved blank rows are not data.
-    blank = blank_mask(body)
-    body = body[~blank.all(axis=1)]
-    blank = blank.loc[body.index]
+    blank = blank_rows(body)
+    if blank.any():
+        body = body[~blank]
     headers: dict[str, tuple[str, str]] = {}
     extras: dict[int, str] = {}
     for column_index, value in header_values.items():
@@ -319,7 +511,7 @@ def make_table(grid: Grid, header_row: int, mapping: dict[int, str]) -> Table:
             headers[mapping[index]] = (cell_text(value), letter)
         elif not is_blank(value):
             extras[index] = cell_text(value)
-        elif len(body) and not blank[column_index].all():
+        elif len(body) and not blank_cells(body[column_index]).all():
             extras[index] = ""
     frame = body[list(mapping)].copy()
     frame.columns = [mapping[i] for i in mapping]
@@ -334,6 +526,28 @@ def make_table(grid: Grid, header_row: int, mapping: dict[int, str]) -> Table:
         extras=extras,
         from_excel=grid.from_excel,
     )
+
+
+def _typed_body(
+    grid: Grid, header_row: int, mapping: dict[int, str], numeric: frozenset[str]
+) -> pd.DataFrame | None:
+    """The rows below the header of a lazily read CSV, score columns typed by pandas."""
+    import pandas as pd
+
+    assert grid.text is not None
+    wanted = frozenset(i for i, name in mapping.items() if name in numeric)
+    body = _csv_cells(grid.text, grid.width, skip=header_row, numeric=wanted)
+    if body is None:
+        return None
+    # pandas reads true/false as booleans: those columns are read again as text, so a
+    # score written 'TRUE' is reported as written.
+    odd = frozenset(i for i in wanted if body[i].dtype.kind not in "fiu")
+    if odd and any(body[i].dtype.kind == "b" for i in odd):
+        body = _csv_cells(grid.text, grid.width, skip=header_row, numeric=wanted - odd)
+        if body is None:
+            return None
+    body.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(body))
+    return body
 
 
 def merged_in_rows(grid: Grid, first_row: int, last_row: int) -> list[str]:

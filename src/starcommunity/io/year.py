@@ -8,6 +8,8 @@ how they are written, and it keeps a nation-sized year small in memory.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,10 +30,13 @@ from starcommunity.io.tables import (
     EXCEL_SUFFIXES,
     Grid,
     Table,
+    UnreadableGrid,
     blank_mask,
     cell_text,
+    distinct_values,
     find_header,
     make_table,
+    map_distinct,
     merged_in_rows,
     read_grids,
 )
@@ -39,9 +44,12 @@ from starcommunity.model import GROUPS, STAR_LEVELS, STAR_POLICIES, Scheme
 from starcommunity.problems import Report
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 META_COLUMNS = ("_file", "_sheet", "_row")
+# progress(file just read, bytes read so far, bytes to read in all)
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -114,24 +122,55 @@ def _text_columns(table: Table, columns: list[str], report: Report) -> None:
     for column in columns:
         if column not in frame:
             continue
-        raw = frame[column]
-        if table.from_excel:
-            text = raw.map(cell_text)
-        else:
-            stripped = raw.astype(str).str.strip()
-            text = stripped.str.normalize("NFKC")
-            changed = text.ne(stripped)
-            for position in changed[changed].index[:1000]:
-                report.warn(
-                    "text-normalised",
-                    file=table.file,
-                    sheet=table.sheet,
-                    row=int(frame.at[position, "_row"]),
-                    column=table.column_label(column),
-                    value=stripped.at[position],
-                    normalised=text.at[position],
-                )
-        frame[column] = text.astype(object)
+        text, changed, stripped = normalise_text(frame[column], table.from_excel)
+        for position in changed[:1000]:
+            report.warn(
+                "text-normalised",
+                file=table.file,
+                sheet=table.sheet,
+                row=int(frame["_row"].iat[position]),
+                column=table.column_label(column),
+                value=stripped[position],
+                normalised=text[position],
+            )
+        frame[column] = _object_series(text, frame.index)
+
+
+def _object_series(values: np.ndarray, index: pd.Index) -> pd.Series:
+    import pandas as pd
+
+    return pd.Series(values, index=index, dtype=object)
+
+
+def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A text column as read: (text, positions NFKC changed, stripped text).
+
+    Excel cells go through cell_text (numbers lose '.0', dates become ISO) silently; CSV
+    cells are stripped and NFKC-normalised, and each change is reported by the caller.
+    Work is done once per distinct value, and NFKC only on values with non-ASCII text.
+    """
+    import numpy as np
+
+    if from_excel:
+        text = map_distinct(raw, lambda distinct: distinct.map(cell_text))
+        return text, np.zeros(0, dtype=np.intp), text
+    codes, uniques = distinct_values(raw.astype(str))
+    stripped = [value.strip() for value in uniques]
+    normalised = [
+        value if value.isascii() else unicodedata.normalize("NFKC", value) for value in stripped
+    ]
+    # NaN (never read from a CSV, which has no missing cells) stays NaN, as before.
+    stripped_u = np.array([*stripped, np.nan], dtype=object)
+    normalised_u = np.array([*normalised, np.nan], dtype=object)
+    changed_u = np.array([a != b for a, b in zip(normalised, stripped, strict=True)] + [True])
+    return normalised_u[codes], np.flatnonzero(changed_u[codes]), stripped_u[codes]
+
+
+def _excel_text(value: object) -> str:
+    """A non-number Excel cell as text to parse; '\x00' for dates and the like."""
+    if isinstance(value, str):
+        return value.strip()
+    return "" if value is None else "\x00"
 
 
 def parse_numbers(
@@ -141,34 +180,77 @@ def parse_numbers(
 
     Returns (values, blank, not_a_number, repaired): repaired cells are numbers stored
     as text in Excel, or full-width / otherwise NFKC-changed text in CSV.
+
+    Fast paths: a column pandas already typed as numbers (a CSV read with typed score
+    columns), an Excel column of numbers only, and CSV text that pandas parses as it
+    stands. Only the remaining cells take the slow road of strip, NFKC and parse.
     """
     import numpy as np
     import pandas as pd
 
+    index = raw.index
+    n = len(raw)
+
+    def series(values: np.ndarray) -> pd.Series:
+        return pd.Series(values, index=index)
+
+    no = np.zeros(n, dtype=bool)
+    if raw.dtype.kind in "fiu":
+        values = raw.to_numpy(dtype=float)
+        return series(values), series(np.isnan(values)), series(no), series(no.copy())
+    cells = raw.to_numpy(dtype=object)
+    values = np.full(n, np.nan)
     if from_excel:
-        is_number = raw.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-        numbers = pd.to_numeric(raw.where(is_number), errors="coerce").astype(float)
-        text = raw.where(~is_number, "").map(
-            lambda v: v.strip() if isinstance(v, str) else ("" if v is None else "\x00")
+        from pandas.api.types import infer_dtype
+
+        if infer_dtype(cells, skipna=False) in ("floating", "integer", "mixed-integer-float"):
+            values = cells.astype(float)
+            return series(values), series(np.isnan(values)), series(no), series(no.copy())
+        is_number = np.fromiter(
+            (isinstance(v, (int, float)) and not isinstance(v, bool) for v in cells),
+            dtype=bool,
+            count=n,
         )
-        blank = text.eq("") & ~is_number
-        blank |= is_number & numbers.isna()
+        values[is_number] = cells[is_number].astype(float)
+        blank = is_number & np.isnan(values)
+        rest = np.flatnonzero(~is_number)
+        text = np.array([_excel_text(v) for v in cells[rest]], dtype=object)
     else:
-        is_number = pd.Series(False, index=raw.index)
-        numbers = pd.Series(np.nan, index=raw.index)
-        text = raw.astype(str).str.strip()
-        blank = text.eq("")
-    needs_text = ~is_number & ~blank
-    direct = pd.to_numeric(text.where(needs_text), errors="coerce")
-    normalised_text = text.where(needs_text & direct.isna(), "").str.normalize("NFKC")
-    normalised_text = normalised_text.str.replace("\u3000", "", regex=False).str.strip()
-    normalised = pd.to_numeric(normalised_text.where(normalised_text.ne("")), errors="coerce")
-    values = numbers.where(is_number, direct.where(direct.notna(), normalised)).astype(float)
-    not_a_number = needs_text & values.isna()
-    repaired = needs_text & values.notna()
-    if not from_excel:
-        repaired &= direct.isna()
-    return values, blank, not_a_number, repaired
+        direct = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        parsed = ~np.isnan(direct)
+        values[parsed] = direct[parsed]
+        blank = no.copy()
+        rest = np.flatnonzero(~parsed)
+        text = np.array([str(v).strip() for v in cells[rest]], dtype=object)
+    # The slow road, for the cells not parsed yet: blank, plain text, or NFKC-repairable.
+    empty = text == ""
+    blank[rest[empty]] = True
+    needs = rest[~empty]
+    text = text[~empty]
+    repaired = no.copy()
+    not_a_number = no.copy()
+    if len(needs):
+        direct = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan, copy=True
+        )
+        failed = np.isnan(direct)
+        normalised = pd.Series(
+            [
+                unicodedata.normalize("NFKC", value).replace("\u3000", "").strip()
+                for value in text[failed]
+            ],
+            dtype=object,
+        )
+        again = pd.to_numeric(normalised.where(normalised.ne("")), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan, copy=True
+        )
+        direct[failed] = again
+        values[needs] = direct
+        ok = ~np.isnan(direct)
+        not_a_number[needs[~ok]] = True
+        # Excel: any number stored as text; CSV: only text that needed NFKC to parse.
+        repaired[needs[ok if from_excel else (ok & failed)]] = True
+    return series(values), series(blank), series(not_a_number), series(repaired)
 
 
 def _read_kind(
@@ -198,6 +280,7 @@ def _tables(
     data: YearData | None,
     sheet_folder: bool,
     item_keys: dict[str, str] | None = None,
+    numeric: frozenset[str] = frozenset(),
 ) -> list[Table]:
     required, _optional = FILE_COLUMNS[kind]
     lookup = alias_lookup(kind)
@@ -208,7 +291,11 @@ def _tables(
             data.encodings[grid.file] = grid.encoding
         header_row, mapping, missing = find_header(grid, lookup, required, item_keys)
         if header_row is None:
-            nonblank = not blank_mask(grid.cells).all(axis=None)
+            try:
+                cells = grid.full_cells(report)
+            except UnreadableGrid:
+                continue
+            nonblank = not blank_mask(cells).all(axis=None)
             if nonblank and (sheet_folder or not tables):
                 report.add(
                     "no-header-row",
@@ -239,7 +326,10 @@ def _tables(
                     expected=column,
                 )
             continue
-        tables.append(make_table(grid, header_row, mapping))
+        try:
+            tables.append(make_table(grid, header_row, mapping, numeric=numeric, report=report))
+        except UnreadableGrid:
+            continue
     if not tables and grids and not sheet_folder and len(report.problems) == problems_before:
         report.add("empty-file", file=grids[0].file)
     return tables
@@ -251,7 +341,7 @@ def _concat(tables: list[Table], columns: list[str]) -> pd.DataFrame:
     frames = []
     for table in tables:
         frame = table.frame.reindex(columns=[*columns, "_row"]).copy()
-        frame[columns] = frame[columns].fillna("").astype(object)
+        frame[columns] = frame[columns].astype(object).fillna("")
         frame["_file"] = table.file
         frame["_sheet"] = table.sheet
         frames.append(frame)
@@ -261,10 +351,19 @@ def _concat(tables: list[Table], columns: list[str]) -> pd.DataFrame:
 
 
 def _parse_bool(frame: pd.DataFrame, column: str, tables: list[Table], report: Report) -> None:
-    text = frame[column].astype(str).str.strip().str.casefold()
-    truthy = text.isin(TRUE_WORDS) | text.eq("")
-    falsy = text.isin(FALSE_WORDS)
-    bad = ~(truthy | falsy)
+    import numpy as np
+    import pandas as pd
+
+    def meaning(distinct: pd.Series) -> list[int]:
+        # 1 true, 0 false, -1 neither; NaN/None read as the text 'nan'/'none', as before
+        words = distinct.astype(str).str.strip().str.casefold()
+        return [
+            1 if w in TRUE_WORDS or w == "" else 0 if w in FALSE_WORDS else -1 for w in words
+        ]
+
+    codes = map_distinct(frame[column], meaning).astype(np.int8)
+    truthy = pd.Series(codes == 1, index=frame.index)
+    bad = pd.Series(codes == -1, index=frame.index)
     labels = {(t.file, t.sheet): t.column_label(column) for t in tables}
     for position in bad[bad].index[:1000]:
         report.add(
@@ -332,6 +431,8 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
     raters = raw.get("raters")
     if isinstance(raters, dict):
         for key, value in raters.items():
+            if key == "office_raters":  # the names for the forms, read below
+                continue
             if key not in GROUPS:
                 report.add("unknown-group", file=display, column=f"raters.{key}", value=key)
                 continue
@@ -396,8 +497,18 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
     return scheme
 
 
-def load_year(root: Path | str, year: str | int, *, scores: bool = True) -> tuple[YearData, Report]:
-    """Read every file of ROOT/YEAR. Raises YearFolderMissing only for a missing folder."""
+def load_year(
+    root: Path | str,
+    year: str | int,
+    *,
+    scores: bool = True,
+    progress: Progress | None = None,
+) -> tuple[YearData, Report]:
+    """Read every file of ROOT/YEAR. Raises YearFolderMissing only for a missing folder.
+
+    `progress`, when given, is called after each score sheet file with the file's name,
+    the bytes read so far and the bytes to read in all (for a progress bar).
+    """
     import pandas as pd
 
     folder = year_folder(Path(root), year)
@@ -445,7 +556,12 @@ def load_year(root: Path | str, year: str | int, *, scores: bool = True) -> tupl
     if tables:
         _text_columns_all(tables, ["community_id", "order", "resident_id", "name", "role"], report)
         reps = _concat(tables, ["community_id", "order", "resident_id", "name", "role"])
-        roles = reps["role"].map(lambda r: ROLE_ALIASES.get(header_key(r)))
+        roles = _object_series(
+            map_distinct(
+                reps["role"], lambda d: [ROLE_ALIASES.get(header_key(r)) for r in d]
+            ),
+            reps.index,
+        )
         for position in roles[roles.isna()].index[:1000]:
             report.add(
                 "bad-role",
@@ -465,7 +581,7 @@ def load_year(root: Path | str, year: str | int, *, scores: bool = True) -> tupl
     data.flags = _concat(tables, ["community_id", "flag", "date", "note"])
 
     if scores:
-        data.scores = _load_sheets(folder, data, report)
+        data.scores = _load_sheets(folder, data, report, progress)
     return data, report
 
 
@@ -540,31 +656,107 @@ def item_header_keys(criteria: pd.DataFrame) -> dict[str, str]:
     return keys
 
 
-def _load_sheets(folder: Path, data: YearData, report: Report) -> pd.DataFrame:
+class _Deferred:
+    """Problems found while reading score sheets in batches, put back in reading order.
+
+    Each problem carries a key (table number, phase, sub-order); a stable sort by key
+    gives the order a sheet-by-sheet reader would have found them in.
+    """
+
+    def __init__(self) -> None:
+        self.report = Report()
+        self.keys: list[tuple[int, int, int]] = []
+
+    def add(self, key: tuple[int, int, int], code: str, **kwargs: object) -> None:
+        self.report.add(code, **kwargs)  # type: ignore[arg-type]
+        self.keys.append(key)
+
+    def warn(self, key: tuple[int, int, int], code: str, **kwargs: object) -> None:
+        self.add(key, code, severity="warning", **kwargs)
+
+    def extend(self, table_number: int, other: Report) -> None:
+        for problem in other.problems:
+            self.report.problems.append(problem)
+            self.keys.append((table_number, -1, 0))
+
+    def flush(self, report: Report) -> None:
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        problems = self.report.problems
+        report.problems.extend(problems[i] for i in order)
+
+
+# Phases of the problems of one score table, in the order they are reported.
+_UNKNOWN_ITEM, _MISSING_ITEM, _TEXT, _GROUP, _SCORES = range(5)
+SCORE_META = ("community_id", "group", "rater_id", "rater_name", "date")
+TEXT_META = ("community_id", "group", "rater_id", "rater_name")
+
+
+def _load_sheets(
+    folder: Path,
+    data: YearData,
+    report: Report,
+    progress: Progress | None = None,
+) -> pd.DataFrame:
+    """Every score sheet as one wide frame.
+
+    CSV files are processed file by file (they are few and large; pandas types their
+    score columns); Excel sheets are gathered and processed in one batch (they are many
+    and small), so no work is repeated per sheet.
+    """
     import pandas as pd
 
     item_ids = [i for i in data.item_ids if i]
     item_keys = item_header_keys(data.criteria) if len(data.criteria) else {}
-    meta = ["community_id", "group", "rater_id", "rater_name", "date"]
-    frames: list[pd.DataFrame] = []
-    for path in sheet_files(folder):
+    deferred = _Deferred()
+    tables: list[Table] = []
+    pieces: list[pd.DataFrame] = []
+    excel: list[int] = []
+    paths = sheet_files(folder)
+    sizes = [path.stat().st_size for path in paths]
+    total, done = sum(sizes), 0
+    for path, size in zip(paths, sizes, strict=True):
         display = str(path.relative_to(folder))
         data.input_files.append(path)
-        grids = read_grids(path, display, report)
-        for table in _tables(grids, "sheets", report, data, True, item_keys):
-            frames.append(_score_frame(table, item_ids, meta, data, report))
-    if not frames:
-        columns = {c: pd.Series(dtype=object) for c in [*meta, *META_COLUMNS]}
+        file_report = Report()
+        grids = read_grids(path, display, file_report, lazy=True)
+        found = _tables(
+            grids, "sheets", file_report, data, True, item_keys, numeric=frozenset(item_ids)
+        )
+        del grids
+        deferred.extend(len(tables), file_report)
+        for table in found:
+            number = len(tables)
+            tables.append(table)
+            _sheet_header(table, number, item_ids, data, deferred)
+            if table.from_excel:
+                excel.append(number)
+            else:
+                pieces.append(_score_block(tables, [number], item_ids, deferred))
+                table.frame = table.frame.iloc[:0]  # its cells now live in the piece
+        done += size
+        if progress is not None:
+            progress(display, done, total)
+    if excel:
+        pieces.append(_score_block(tables, excel, item_ids, deferred))
+    deferred.flush(report)
+    if not pieces:
+        columns = {c: pd.Series(dtype=object) for c in [*SCORE_META, *META_COLUMNS]}
         columns.update({i: pd.Series(dtype=float) for i in item_ids})
         return pd.DataFrame(columns)
-    scores = pd.concat(frames, ignore_index=True)
-    return scores
+    scores = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    del pieces
+    if excel and len(excel) < len(tables):
+        # Back to reading order (files sorted by path, sheets in workbook order).
+        order = scores["_t"].to_numpy().argsort(kind="stable")
+        scores = scores.take(order)
+    return scores.drop(columns="_t").reset_index(drop=True)
 
 
-def _score_frame(
-    table: Table, item_ids: list[str], meta: list[str], data: YearData, report: Report
-) -> pd.DataFrame:
-    import pandas as pd
+def _sheet_header(
+    table: Table, number: int, item_ids: list[str], data: YearData, deferred: _Deferred
+) -> None:
+    """Where the sheet's columns stand, and what its header row lacks or has too much."""
+    from starcommunity.problems import excel_column_letter
 
     frame = table.frame
     items_here = [c for c in frame.columns if c in item_ids]
@@ -574,16 +766,13 @@ def _score_frame(
         sheet=table.sheet,
         header_row=table.header_row,
         items={c: letters[c] for c in items_here},
-        columns={c: letters[c] for c in meta if c in letters},
+        columns={c: letters[c] for c in SCORE_META if c in letters},
     )
-    from starcommunity.problems import excel_column_letter
-
-    # Without criteria every item column would be "unknown"; missing-file already says why.
-    extras = table.extras if item_ids else {}
-    for index, header in extras.items():
+    for index, header in table.extras.items():
         if header_key(header) in TOTAL_COLUMN_KEYS:
             continue
-        report.add(
+        deferred.add(
+            (number, _UNKNOWN_ITEM, 0),
             "unknown-item",
             file=table.file,
             sheet=table.sheet,
@@ -595,7 +784,8 @@ def _score_frame(
         )
     for item_id in item_ids:
         if item_id not in items_here:
-            report.add(
+            deferred.add(
+                (number, _MISSING_ITEM, 0),
                 "missing-item-column",
                 file=table.file,
                 sheet=table.sheet,
@@ -603,56 +793,174 @@ def _score_frame(
                 column=item_id,
                 value=item_id,
             )
-    _text_columns(table, [c for c in meta if c != "date"], report)
-    result = pd.DataFrame({c: (frame.get(c, "")) for c in meta if c != "date"}, index=frame.index)
-    result["date"] = _parse_dates(frame["date"]) if "date" in frame else None
-    groups = result["group"].map(lambda g: GROUP_ALIASES.get(header_key(g)))
-    for position in groups[groups.isna()].index[:1000]:
-        report.add(
-            "unknown-group",
-            file=table.file,
-            sheet=table.sheet,
-            row=int(frame.at[position, "_row"]),
-            column=table.column_label("group"),
-            value=result.at[position, "group"],
-        )
-    result["group"] = groups.fillna(result["group"])
-    for item_id in item_ids:
-        if item_id not in items_here:
-            result[item_id] = float("nan")
+
+
+def _first_per_table(mask: np.ndarray, numbers: np.ndarray, limit: int) -> tuple:
+    """Positions where mask holds, at most `limit` per table; and the count per table.
+
+    Rows of one table are contiguous in a block, so a position's rank within its table
+    is its rank among the positions minus that of its table's first one.
+    """
+    import numpy as np
+
+    positions = np.flatnonzero(mask)
+    if not len(positions):
+        return positions, {}
+    owners = numbers[positions]
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    lengths = np.diff(np.r_[starts, len(positions)])
+    rank = np.arange(len(positions)) - np.repeat(starts, lengths)
+    counts = {int(owners[s]): int(n) for s, n in zip(starts, lengths, strict=True)}
+    return positions[rank < limit], counts
+
+
+def _score_block(
+    tables: list[Table], numbers: list[int], item_ids: list[str], deferred: _Deferred
+) -> pd.DataFrame:
+    """Score tables of one kind (one CSV file, or every Excel sheet) as canonical rows."""
+    import numpy as np
+    import pandas as pd
+
+    from_excel = tables[numbers[0]].from_excel
+    if len(numbers) == 1:
+        frame = tables[numbers[0]].frame
+        owner = np.full(len(frame), numbers[0])
+    else:
+        parts = [tables[n].frame for n in numbers]
+        owner = np.repeat(numbers, [len(p) for p in parts])
+        frame = pd.concat(parts, ignore_index=True)
+        del parts
+    index = frame.index
+    has = {c: frozenset(n for n in numbers if c in tables[n].frame.columns) for c in frame}
+
+    def absent(column: str) -> np.ndarray | None:
+        """Rows whose table has no such column (after concatenation they hold NaN)."""
+        if len(has[column]) == len(numbers):
+            return None
+        return ~np.isin(owner, list(has[column]))
+
+    def where(position: int) -> dict[str, object]:
+        table = tables[int(owner[position])]
+        return {"file": table.file, "sheet": table.sheet, "row": int(rows[position])}
+
+    rows = frame["_row"].to_numpy()
+    result: dict[str, object] = {}
+    for k, column in enumerate(TEXT_META):
+        if column not in frame:
+            result[column] = np.full(len(frame), "", dtype=object)
             continue
-        values, blank, not_a_number, repaired = parse_numbers(frame[item_id], table.from_excel)
-        label = table.column_label(item_id)
-        for code, mask in (("score-blank", blank), ("score-not-number", not_a_number)):
-            for position in mask[mask].index[:5000]:
-                report.add(
+        text, changed, stripped = normalise_text(frame[column], from_excel)
+        missing = absent(column)
+        if missing is not None:
+            text[missing] = ""
+            changed = changed[~missing[changed]]
+        mask = np.zeros(len(frame), dtype=bool)
+        mask[changed] = True
+        chosen, _counts = _first_per_table(mask, owner, 1000)
+        for position in chosen:
+            deferred.warn(
+                (int(owner[position]), _TEXT, k),
+                "text-normalised",
+                column=tables[int(owner[position])].column_label(column),
+                value=stripped[position],
+                normalised=text[position],
+                **where(position),
+            )
+        result[column] = text
+    if "date" in frame:
+        dates = _parse_dates(frame["date"]).to_numpy(dtype=object, copy=True)
+        missing = absent("date")
+        if missing is not None:
+            dates[missing] = None
+        result["date"] = dates
+    else:
+        result["date"] = np.full(len(frame), None, dtype=object)
+    written = result["group"]
+    assert isinstance(written, np.ndarray)
+    groups = map_distinct(
+        pd.Series(written, dtype=object),
+        lambda d: [GROUP_ALIASES.get(header_key(g)) for g in d],
+    )
+    unknown = pd.isna(groups)
+    chosen, _counts = _first_per_table(unknown, owner, 1000)
+    for position in chosen:
+        deferred.add(
+            (int(owner[position]), _GROUP, 0),
+            "unknown-group",
+            column=tables[int(owner[position])].column_label("group"),
+            value=written[position],
+            **where(position),
+        )
+    groups[unknown] = written[unknown]
+    result["group"] = groups
+    for k, item_id in enumerate(item_ids):
+        if item_id not in frame:
+            result[item_id] = np.full(len(frame), np.nan)
+            continue
+        raw = frame[item_id]
+        values, blank, not_a_number, repaired = (
+            series.to_numpy(copy=True) for series in parse_numbers(raw, from_excel)
+        )
+        missing = absent(item_id)
+        if missing is not None:
+            values[missing] = np.nan
+            blank &= ~missing
+            not_a_number &= ~missing
+            repaired &= ~missing
+        for step, (code, mask) in enumerate(
+            (("score-blank", blank), ("score-not-number", not_a_number))
+        ):
+            chosen, counts = _first_per_table(mask, owner, 5000)
+            for position in chosen:
+                number = int(owner[position])
+                deferred.add(
+                    (number, _SCORES, k * 5 + step * 2),
                     code,
-                    file=table.file,
-                    sheet=table.sheet,
-                    row=int(frame.at[position, "_row"]),
-                    column=label,
-                    value=cell_text(frame.at[position, item_id]),
+                    column=tables[number].column_label(item_id),
+                    value=cell_text(raw.iat[position]),
                     item=item_id,
+                    **where(position),
                 )
-            if int(mask.sum()) > 5000:
-                report.add(
-                    "too-many-problems",
-                    file=table.file,
-                    sheet=table.sheet,
-                    column=label,
-                    value=int(mask.sum()),
-                    shown=5000,
-                )
-        _report_repaired(table, item_id, repaired, report)
+            for number, count in counts.items():
+                if count > 5000:
+                    table = tables[number]
+                    deferred.add(
+                        (number, _SCORES, k * 5 + step * 2 + 1),
+                        "too-many-problems",
+                        file=table.file,
+                        sheet=table.sheet,
+                        column=table.column_label(item_id),
+                        value=count,
+                        shown=5000,
+                    )
+        chosen, _counts = _first_per_table(repaired, owner, 1000)
+        for position in chosen:
+            number = int(owner[position])
+            deferred.warn(
+                (number, _SCORES, k * 5 + 4),
+                "number-as-text",
+                column=tables[number].column_label(item_id),
+                value=str(raw.iat[position]),
+                **where(position),
+            )
         result[item_id] = values
-    result["_file"] = table.file
-    result["_sheet"] = table.sheet
-    result["_row"] = frame["_row"].astype(int)
-    return result
+    files = np.array([t.file for t in tables], dtype=object)
+    sheets = np.array([t.sheet for t in tables], dtype=object)
+    result["_file"] = files[owner]
+    result["_sheet"] = sheets[owner]
+    result["_row"] = rows.astype(int)
+    result["_t"] = owner
+    return pd.DataFrame(result, index=index)
 
 
 def _parse_dates(raw: pd.Series) -> pd.Series:
     """Excel dates, ISO text, 2008/12/1 and 2008年12月1日 all become ISO date strings."""
+    import pandas as pd
+
+    return pd.Series(map_distinct(raw, _parse_distinct_dates), index=raw.index, dtype=object)
+
+
+def _parse_distinct_dates(raw: pd.Series) -> pd.Series:
     import pandas as pd
 
     text = raw.map(lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else cell_text(v))
