@@ -14,7 +14,10 @@ import datetime as dt
 import hashlib
 import math
 import random
+import shutil
 import statistics
+import subprocess
+import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -289,12 +292,7 @@ def make_year(year: int, rng: random.Random, roster: list[Resident]) -> dict[str
         "utf-8-sig",
     )
     drawn = draw(roster, SEEDS[year])
-    write_csv(
-        base / "reps.csv",
-        [["community_id", "order", "resident_id", "name", "role"]]
-        + [[cid, i, r.resident_id, r.name, role] for cid, i, r, role in drawn],
-        "utf-8",
-    )
+    write_tool_draw(base, year, [(cid, i, r.resident_id, role) for cid, i, r, role in drawn])
     (base / "scheme.toml").write_text(scheme_toml(year), encoding="utf-8")
 
     totals: dict[str, list[Fraction]] = {}
@@ -396,8 +394,9 @@ Files in each year folder, and the reader styles they exercise:
   评估标准, title row and blank row above the header, Chinese headers.
 - `roster.csv`: 200-400 invented residents per community, with households and 小区.
   UTF-8 with BOM, Chinese headers, eligibility as 是 / 否 / blank (blank = eligible).
-- `reps.csv`: the draw, 30 reps + 3 alternates per community (method sha256). UTF-8,
-  English headers.
+- `reps.csv`: the draw, 30 reps + 3 alternates per community (method sha256), as
+  `starcommunity draw-reps` writes it: UTF-8 with BOM, English headers. `reps.draw.json`
+  beside it is the draw's record, which `starcommunity verify-draw` checks.
 - `scheme.toml`: the 2008 defaults (weights, raters, thirds, timeline, rewards), Chinese
   comments.
 - `sheets/居民代表评分.xlsx`: residents group, one sheet per community named by the
@@ -422,6 +421,45 @@ Expected results (mean of rater totals per group, no trim; total = 0.15 x commit
 0.15 x office + 0.70 x residents, rounded half-up; stars by the thirds policy):
 
 """
+
+
+def write_tool_draw(base: Path, year: int, expected: list[tuple[str, int, str, str]]) -> None:
+    """reps.csv and reps.draw.json as `starcommunity draw-reps` writes them.
+
+    The draw above is this script's own few lines of SPEC section 4; the tool's draw
+    must give exactly the same picks, which makes the samples a cross-check of both.
+    """
+    for old in ("reps.csv", "reps.draw.json"):
+        (base / old).unlink(missing_ok=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "starcommunity",
+            "draw-reps",
+            "--root",
+            str(base.parent),
+            "--year",
+            str(year),
+            "--seed",
+            SEEDS[year],
+            "--count",
+            "30",
+            "--alternates",
+            "3",
+            "--format",
+            "json",
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    shutil.rmtree(base / "draws", ignore_errors=True)
+    with (base / "reps.csv").open(encoding="utf-8-sig", newline="") as handle:
+        got = [
+            (r["community_id"], int(r["order"]), r["resident_id"], r["role"])
+            for r in csv.DictReader(handle)
+        ]
+    assert got == expected, "starcommunity draw-reps differs from SPEC section 4"
 
 
 def main() -> None:
