@@ -15,9 +15,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The main job on the bundled samples: check the files, check the draw, rank 2008 and
+# write its Excel report, then rank 2009 with the change against 2008.
 demo: $(STAMP)
 	$(BIN)/starcommunity validate --root samples --year 2008
-	$(BIN)/starcommunity rank --root samples --year 2008
+	$(BIN)/starcommunity verify-draw --root samples --year 2008
+	$(BIN)/starcommunity rank --root samples --year 2008 --output out/results-2008.xlsx --force
+	$(BIN)/starcommunity rank --root samples --year 2009
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

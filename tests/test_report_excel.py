@@ -305,3 +305,12 @@ def test_missing_columns_and_empty_frames_do_not_crash(tmp_path):
 def test_write_is_atomic_and_leaves_no_temporary(tmp_path):
     write(tmp_path, make_evaluation())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx"]
+
+
+def test_report_is_an_ordinary_file_not_a_private_temporary(tmp_path):
+    import os
+
+    write(tmp_path, make_evaluation())
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / "r.xlsx").stat().st_mode & 0o777 == 0o666 & ~mask
