@@ -21,6 +21,7 @@ app = typer.Typer(
         "Example: starcommunity validate --root samples --year 2008"
     ),
     no_args_is_help=True,
+    rich_markup_mode="markdown",
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
