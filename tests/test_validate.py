@@ -274,3 +274,12 @@ def test_help_does_not_import_pandas() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.strip() == ""
+
+
+def test_groups_in_the_documents_long_wording_are_understood(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / OFFICE)
+    for row in rows[1:]:
+        row[1] = "地区办事处星级和谐社区创建和评估小组"
+    write_csv(year / OFFICE, rows)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"]

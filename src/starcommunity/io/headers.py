@@ -24,10 +24,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "eligible": ("是否有资格", "有资格", "资格", "是否符合条件"),
     "order": ("序号", "抽取顺序", "顺序"),
     "role": ("身份", "角色", "类型"),
-    "group": ("评分组", "组别", "评分组别"),
-    "rater_id": ("评分人编号", "评分人id", "rater"),
-    "rater_name": ("评分人姓名", "评分人", "姓名"),
-    "date": ("日期", "评分日期", "发生日期"),
+    "group": ("评分组", "组别", "评分组别", "评分主体", "评分单位"),
+    "rater_id": ("评分人编号", "评分人id", "rater", "评委编号", "打分人编号", "评分人代码"),
+    "rater_name": ("评分人姓名", "评分人", "姓名", "评委姓名", "打分人姓名"),
+    "date": ("日期", "评分日期", "发生日期", "打分日期", "填表日期"),
     "flag": ("取消资格情形", "情形", "取消资格原因", "原因"),
     "note": ("备注", "说明"),
 }
@@ -118,3 +118,22 @@ FILE_STEMS: dict[str, tuple[str, ...]] = {
 
 # Clerks often add a total column to a score sheet; it is recomputed, never read.
 TOTAL_COLUMN_KEYS = frozenset(header_key(h) for h in ("合计", "总分", "小计", "total", "得分"))
+
+
+# A group written in a longer form ("地区办事处星级和谐社区创建和评估小组") is known by
+# the one word in it that names the body; checked in this order.
+_GROUP_WORDS: tuple[tuple[str, str], ...] = (
+    ("农委", "committee"),
+    ("办事处", "office"),
+    ("居民", "residents"),
+)
+
+
+def group_code(text: object) -> str | None:
+    """A rater group as written (code, Chinese name or the document's long name) -> code."""
+    key = header_key(text)
+    code = GROUP_ALIASES.get(key)
+    if code is not None or not key:
+        return code
+    matches = {group for word, group in _GROUP_WORDS if word in key}
+    return matches.pop() if len(matches) == 1 else None
