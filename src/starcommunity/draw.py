@@ -65,6 +65,7 @@ The pool fingerprint (公示)
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -621,7 +622,8 @@ def _record_options(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[str
 def _as_order(value: object) -> int | str:
     text = str(value).strip()
     if re.fullmatch(r"\d+(\.0+)?", text):
-        return int(text.split(".")[0])
+        with contextlib.suppress(ValueError):  # more digits than int() converts
+            return int(text.split(".")[0])
     return text
 
 

@@ -42,6 +42,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The workbook would unpack to {value} bytes; it is refused as unsafe. Save it again.",
         "该工作簿解压后达{value}字节，出于安全考虑拒绝读取，请重新保存。",
     ),
+    "sheet-too-large": (
+        "A sheet has cells as far as {value}: {cells} cells with the blanks, more than the "
+        "{limit} read. Split it into several sheets, or delete what stands far below or "
+        "right of the table (Ctrl+End finds it), and save again.",
+        "有工作表的单元格一直延伸到{value}，连同空白共{cells}个单元格，超过可读取的{limit}个。"
+        "请拆分为多个工作表，或删除表格右侧或下方远处的内容（按Ctrl+End可找到）后重新保存。",
+    ),
+    "csv-too-wide": (
+        "Line {row} has {value} fields, far more than the other lines: the file would be "
+        "{cells} cells with the blanks. Remove the extra separators (or restore lost line "
+        "breaks) and save again.",
+        "第{row}行有{value}个字段，远多于其他行，整个文件连同空白将达{cells}个单元格。"
+        "请删除多余的分隔符（或恢复丢失的换行）后重新保存。",
+    ),
+    "stray-far-cells": (
+        "A sheet reaches as far as {value}, far below or right of its table: {cells} cells "
+        "with the blanks, about {filled} filled. Delete the stray cells there (Ctrl+End "
+        "finds the last one) and save again.",
+        "有工作表一直延伸到{value}，远超出表格范围（连同空白共{cells}个单元格，填写的约{filled}个）。"
+        "请删除远处多余的内容（按Ctrl+End可找到最后一个单元格）后重新保存。",
+    ),
     "unreadable-sheet": (
         "Cannot read this sheet ({reason}). Copy its cells into a new sheet.",
         "无法读取该工作表（{reason}），请将内容复制到新工作表。",
@@ -115,6 +136,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "criteria-total-not-100": (
         "The criteria add up to {value} points, not 100. Check the 分值 column.",
         "评估标准分值合计为{value}分，不是100分，请核对“分值”列。",
+    ),
+    "reserved-item-id": (
+        "Row {row}, {column}: '{value}' cannot be an item id: score sheets use that name for "
+        "their own column. Give the item another id (A1, B2 ...).",
+        "第{row}行{column}：“{value}”不能用作指标编号，评分表已用该名称作为自身的列名，"
+        "请改用其他编号（如A1、B2）。",
     ),
     "duplicate-item": (
         "Row {row}, {column}: item '{value}' is listed more than once (first in row {first}). "

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,7 +177,10 @@ def round_half_up(values: pd.Series, places: int = 2) -> pd.Series:
     def one(value: float) -> float:
         if value is None or not math.isfinite(value):
             return float("nan")
-        return float(Decimal(f"{value:.{NOISE_DECIMALS}f}").quantize(step, ROUND_HALF_UP))
+        text = f"{value:.{NOISE_DECIMALS}f}"
+        # enough digits for any float (1e308 has 309), or quantize raises InvalidOperation
+        context = Context(prec=len(text) + places)
+        return float(Decimal(text).quantize(step, ROUND_HALF_UP, context=context))
 
     return values.astype(float).map(one).astype(float)
 
@@ -425,12 +428,13 @@ def try_evaluate(
 def previous_year(year: str) -> str | None:
     """'2009' -> '2008'; None for a folder name that is not a year number."""
     text = str(year).strip()
-    return str(int(text) - 1) if text.isdigit() and int(text) > 0 else None
+    # isdecimal, not isdigit: '²' is a digit that int() refuses
+    return str(int(text) - 1) if text.isdecimal() and int(text) > 0 else None
 
 
 def year_folders(root: Path | str) -> list[str]:
     """Sub-folders of ROOT named like a year (digits only), oldest first."""
-    folders = [p.name for p in Path(root).iterdir() if p.is_dir() and p.name.isdigit()]
+    folders = [p.name for p in Path(root).iterdir() if p.is_dir() and p.name.isdecimal()]
     return sorted(folders, key=int)
 
 

@@ -7,7 +7,7 @@ only loops over the rows that already have a problem, to describe them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starcommunity.io.headers import header_key
 from starcommunity.io.tables import distinct_values
@@ -15,6 +15,7 @@ from starcommunity.model import FLAGS, GROUPS
 from starcommunity.problems import Report
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from starcommunity.io.year import YearData
@@ -48,14 +49,18 @@ def _rows(mask: pd.Series) -> list[int]:
 
 
 def nonblank(values: pd.Series) -> pd.Series:
-    """values.astype(str).str.strip().ne(""), worked out once per distinct value."""
+    """values.astype(str).str.strip().ne(""), without making the stripped copies."""
     import numpy as np
     import pandas as pd
+    from pandas.api.types import infer_dtype
 
-    codes, uniques = distinct_values(values)
-    # NaN and None read as 'nan' / 'None': not blank, as str() has them.
-    filled = np.array([str(u).strip() != "" for u in uniques] + [True], dtype=bool)
-    return pd.Series(filled[codes], index=values.index)
+    cells = values.to_numpy(dtype=object)
+    if infer_dtype(cells, skipna=False) in ("string", "empty"):
+        # blank after strip() <=> empty or white space only
+        filled = [bool(value) and not value.isspace() for value in cells]
+    else:  # NaN and None read as 'nan' / 'None': not blank, as str() has them
+        filled = [str(value).strip() != "" for value in cells]
+    return pd.Series(np.array(filled, dtype=bool), index=values.index)
 
 
 def _label(data: YearData, frame: pd.DataFrame, position: int, column: str) -> str:
@@ -84,11 +89,28 @@ def check_blank(frame: pd.DataFrame, columns: list[str], report: Report) -> None
 
 
 def check_duplicates(
-    frame: pd.DataFrame, keys: list[str], column: str, code: str, report: Report, **params: str
+    frame: pd.DataFrame,
+    keys: list[str],
+    column: str,
+    code: str,
+    report: Report,
+    *,
+    codes: np.ndarray | None = None,
+    **params: str,
 ) -> None:
-    """Rows whose keys repeat an earlier row; each names the first row."""
+    """Rows whose keys repeat an earlier row; each names the first row.
+
+    `codes`, when given, is one integer per row standing for its keys (see _IdCodes):
+    the same answer as comparing the keys, without hashing text again.
+    """
+    import pandas as pd
+
     filled = nonblank(frame[column])
-    duplicated = frame.duplicated(keys, keep="first") & filled
+    if codes is None:
+        repeated = frame.duplicated(keys, keep="first")
+    else:
+        repeated = pd.Series(codes, index=frame.index).duplicated(keep="first")
+    duplicated = repeated & filled
     if not duplicated.any():
         return
     first_rows = frame[filled].drop_duplicates(keys).set_index(keys)["_row"]
@@ -107,14 +129,28 @@ def check_duplicates(
 
 
 def check_membership(
-    frame: pd.DataFrame, column: str, known: pd.Series, code: str, report: Report
+    frame: pd.DataFrame,
+    column: str,
+    known: pd.Series,
+    code: str,
+    report: Report,
+    *,
+    codes: tuple[np.ndarray, np.ndarray, int] | None = None,
 ) -> pd.Series:
     """Rows whose value is not among the known ones; returns the mask.
 
     An empty list of known values means its file is missing or unreadable, which is
     reported once already; listing every row again would bury that one error.
     """
-    unknown = ~frame[column].isin(known) & nonblank(frame[column])
+    if codes is None:
+        unknown = ~frame[column].isin(known) & nonblank(frame[column])
+    else:  # (codes of the column, codes of the known values, number of codes)
+        import numpy as np
+        import pandas as pd
+
+        present = np.zeros(codes[2], dtype=bool)
+        present[codes[1]] = True
+        unknown = pd.Series(~present[codes[0]], index=frame.index) & nonblank(frame[column])
     if len(known) == 0:
         unknown &= False
     for position in _rows(unknown):
@@ -122,9 +158,67 @@ def check_membership(
     return unknown
 
 
+class _IdCodes:
+    """Integer codes for the IDs of a year, one code space per kind of ID.
+
+    Community IDs (communities, roster, reps, flags, score sheets) and person IDs
+    (roster residents, reps, raters) are each factorised once over every file together;
+    duplicates, membership and the reps/roster and raters/reps joins then compare
+    integers instead of hashing millions of strings once per check. Equal text gets
+    equal codes (NaN one code of its own), so every answer is the one the text gives.
+    """
+
+    def __init__(self, data: YearData) -> None:
+        frames = {
+            "communities": data.communities,
+            "roster": data.roster,
+            "reps": data.reps,
+            "flags": data.flags,
+            "scores": data.scores,
+        }
+        self.community, self.communities = self._encode(
+            {name: f["community_id"] for name, f in frames.items() if _has(f, "community_id")}
+        )
+        people = {
+            "roster": (data.roster, "resident_id"),
+            "reps": (data.reps, "resident_id"),
+            "scores": (data.scores, "rater_id"),
+        }
+        self.person, self.people = self._encode(
+            {name: f[column] for name, (f, column) in people.items() if _has(f, column)}
+        )
+
+    @staticmethod
+    def _encode(columns: dict[str, pd.Series]) -> tuple[dict[str, np.ndarray], int]:
+        import numpy as np
+        import pandas as pd
+
+        if not columns:
+            return {}, 0
+        arrays = [column.to_numpy(dtype=object) for column in columns.values()]
+        codes, uniques = pd.factorize(np.concatenate(arrays), use_na_sentinel=False)
+        out, start = {}, 0
+        for name, array in zip(columns, arrays, strict=True):
+            out[name] = codes[start : start + len(array)].astype(np.int64)
+            start += len(array)
+        return out, len(uniques)
+
+    def pair(self, name: str) -> np.ndarray:
+        """(community, person) as one integer per row of roster, reps or scores."""
+        return self.community[name] * max(self.people, 1) + self.person[name]
+
+    def membership(self, name: str) -> tuple[np.ndarray, np.ndarray, int]:
+        return self.community[name], self.community["communities"], self.communities
+
+
+def _has(frame: pd.DataFrame | None, column: str) -> bool:
+    return frame is not None and column in frame
+
+
 def validate_year(data: YearData, report: Report | None = None) -> Report:
     """Check a loaded year; the reader's problems come first when a report is passed."""
     report = report if report is not None else Report()
+    ids = _IdCodes(data)
     communities = data.communities
     community_ids = communities["community_id"]
     if len(communities) == 0 and data.paths.get("communities"):
@@ -137,19 +231,27 @@ def validate_year(data: YearData, report: Report | None = None) -> Report:
     if data.roster is not None:
         roster = data.roster
         check_blank(roster, ["community_id", "resident_id"], report)
-        check_membership(roster, "community_id", community_ids, "unknown-community", report)
+        check_membership(
+            roster,
+            "community_id",
+            community_ids,
+            "unknown-community",
+            report,
+            codes=ids.membership("roster"),
+        )
         check_duplicates(
             roster,
             ["community_id", "resident_id"],
             "resident_id",
             "duplicate-resident",
             report,
+            codes=ids.pair("roster"),
             community="community_id",
         )
     if data.reps is not None:
-        _check_reps(data, report)
+        _check_reps(data, report, ids)
     _check_flags(data, report)
-    _check_scores(data, report)
+    _check_scores(data, report, ids)
     return report
 
 
@@ -179,12 +281,19 @@ def _check_criteria(data: YearData, report: Report) -> None:
         )
 
 
-def _check_reps(data: YearData, report: Report) -> None:
+def _check_reps(data: YearData, report: Report, ids: _IdCodes) -> None:
+    import pandas as pd
+
     reps = data.reps
     assert reps is not None
     check_blank(reps, ["community_id", "resident_id"], report)
     check_membership(
-        reps, "community_id", data.communities["community_id"], "unknown-community", report
+        reps,
+        "community_id",
+        data.communities["community_id"],
+        "unknown-community",
+        report,
+        codes=ids.membership("reps"),
     )
     check_duplicates(
         reps,
@@ -192,16 +301,12 @@ def _check_reps(data: YearData, report: Report) -> None:
         "resident_id",
         "duplicate-rep",
         report,
+        codes=ids.pair("reps"),
         community="community_id",
     )
     if data.roster is not None:
-        known = reps.merge(
-            data.roster[["community_id", "resident_id"]].drop_duplicates(),
-            how="left",
-            on=["community_id", "resident_id"],
-            indicator=True,
-        )["_merge"].eq("both")
-        known.index = reps.index
+        # (community, resident) of each rep among the roster's
+        known = pd.Series(ids.pair("reps"), index=reps.index).isin(ids.pair("roster"))
         for position in _rows(~known):
             report.add(
                 "rep-not-in-roster",
@@ -239,7 +344,7 @@ def _check_flags(data: YearData, report: Report) -> None:
             )
 
 
-def _check_scores(data: YearData, report: Report) -> None:
+def _check_scores(data: YearData, report: Report, ids: _IdCodes | None = None) -> None:
     import numpy as np
 
     scores = data.scores
@@ -270,27 +375,36 @@ def _check_scores(data: YearData, report: Report) -> None:
                     **_at(scores, position),
                 )
 
+    ids = ids if ids is not None else _IdCodes(data)
     check_blank(scores, ["community_id", "rater_id"], report)
     check_membership(
-        scores, "community_id", data.communities["community_id"], "unknown-community", report
+        scores,
+        "community_id",
+        data.communities["community_id"],
+        "unknown-community",
+        report,
+        codes=ids.membership("scores"),
     )
     known_group = scores["group"].isin(GROUPS)
+    group_code = scores["group"].map({g: i for i, g in enumerate(GROUPS)})
+    rows = known_group.to_numpy()
     check_duplicates(
         scores[known_group],
         ["community_id", "group", "rater_id"],
         "rater_id",
         "duplicate-rater",
         report,
+        codes=ids.pair("scores")[rows] * len(GROUPS) + group_code[known_group].to_numpy(int),
         community="community_id",
         group="group",
     )
-    _check_residents_drawn(data, report)
-    _check_rater_counts(data, report)
+    _check_residents_drawn(data, report, ids)
+    _check_rater_counts(data, report, ids)
     _check_dates(data, report)
-    _check_rater_quality(data, report, items, maxima)
+    _check_rater_quality(data, report, items, maxima, ids)
 
 
-def _check_residents_drawn(data: YearData, report: Report) -> None:
+def _check_residents_drawn(data: YearData, report: Report, ids: _IdCodes) -> None:
     scores = data.scores
     residents = scores["group"].eq("residents")
     if not residents.any():
@@ -298,12 +412,12 @@ def _check_residents_drawn(data: YearData, report: Report) -> None:
     if data.reps is None:
         report.add("missing-file", file="reps.csv", kind="reps")
         return
-    drawn = data.reps[["community_id", "resident_id"]].drop_duplicates()
-    drawn = drawn.rename(columns={"resident_id": "rater_id"})
-    merged = scores.loc[residents, ["community_id", "rater_id"]].merge(
-        drawn, how="left", on=["community_id", "rater_id"], indicator=True
-    )
-    not_drawn = merged["_merge"].ne("both").to_numpy()
+    import pandas as pd
+
+    # (community, rater) of each resident row among the (community, resident) of reps
+    rows = residents.to_numpy()
+    drawn = pd.Series(ids.pair("scores")[rows]).isin(ids.pair("reps"))
+    not_drawn = ~drawn.to_numpy()
     positions = scores.index[residents][not_drawn]
     for position in positions[:MAX_LISTED_PER_CHECK]:
         report.add(
@@ -315,11 +429,13 @@ def _check_residents_drawn(data: YearData, report: Report) -> None:
         )
 
 
-def rater_counts(data: YearData) -> pd.DataFrame:
+def rater_counts(data: YearData, ids: _IdCodes | None = None) -> pd.DataFrame:
     """Distinct raters per community and group, every community x group present (0s too)."""
     import pandas as pd
 
     scores = data.scores
+    if ids is not None and "scores" in ids.community and "communities" in ids.community:
+        return _rater_counts_by_code(data, ids)
     counts = (
         scores[scores["group"].isin(GROUPS)]
         .drop_duplicates(["community_id", "group", "rater_id"])
@@ -333,10 +449,34 @@ def rater_counts(data: YearData) -> pd.DataFrame:
     return counts.reindex(full, fill_value=0).rename("raters").reset_index()
 
 
-def _check_rater_counts(data: YearData, report: Report) -> None:
+def _rater_counts_by_code(data: YearData, ids: _IdCodes) -> pd.DataFrame:
+    """rater_counts on the integer codes: distinct (community, person, group) triples."""
+    import numpy as np
+    import pandas as pd
+
+    scores = data.scores
+    group = scores["group"].map({g: i for i, g in enumerate(GROUPS)})
+    rows = group.notna().to_numpy()
+    triples = ids.pair("scores")[rows] * len(GROUPS) + group[rows].to_numpy(dtype=np.int64)
+    triples = pd.unique(triples)
+    people = max(ids.people, 1)
+    community = triples // len(GROUPS) // people
+    cells = community * len(GROUPS) + triples % len(GROUPS)
+    counts = np.bincount(cells, minlength=ids.communities * len(GROUPS))
+    counts = counts.reshape(-1, len(GROUPS))
+    listed = data.communities["community_id"]
+    first = ~listed.duplicated().to_numpy()
+    full = pd.MultiIndex.from_product(
+        [listed.drop_duplicates(), list(GROUPS)], names=["community_id", "group"]
+    )
+    values = counts[ids.community["communities"][first]].ravel()
+    return pd.Series(values, index=full, name="raters").reset_index()
+
+
+def _check_rater_counts(data: YearData, report: Report, ids: _IdCodes | None = None) -> None:
     import numpy as np
 
-    counts = rater_counts(data)
+    counts = rater_counts(data, ids)
     expected = counts["group"].map(data.scheme.raters).fillna(0).astype(int)
     raters = counts["raters"]
     committee = counts["group"].eq("committee")
@@ -405,10 +545,15 @@ def _check_dates(data: YearData, report: Report) -> None:
 
 
 def _check_rater_quality(
-    data: YearData, report: Report, items: list[str], maxima: pd.Series
+    data: YearData,
+    report: Report,
+    items: list[str],
+    maxima: pd.Series,
+    ids: _IdCodes | None = None,
 ) -> None:
     """Straight-lining and outlying totals: warnings for the office to look at."""
     import numpy as np
+    import pandas as pd
 
     scores = data.scores
     if not items or len(scores) == 0:
@@ -430,7 +575,14 @@ def _check_rater_quality(
             )
     totals = values.sum(axis=1, min_count=len(items))
     frame = scores[["community_id", "group"]].assign(total=totals)
-    keys = [frame["community_id"], frame["group"]]
+    if ids is not None and "scores" in ids.community:
+        # one float key per (community, group): grouping by it groups as the text does
+        group_codes, groups = pd.factorize(frame["group"], use_na_sentinel=True)
+        key = ids.community["scores"] * (len(groups) + 1) + group_codes
+        missing = (group_codes < 0) | frame["community_id"].isna().to_numpy()
+        keys: Any = pd.Series(np.where(missing, np.nan, key.astype(float)), index=frame.index)
+    else:
+        keys = [frame["community_id"], frame["group"]]
     median = frame.groupby(keys)["total"].transform("median")
     mad = (frame["total"] - median).abs().groupby(keys).transform("median")
     with np.errstate(divide="ignore", invalid="ignore"):

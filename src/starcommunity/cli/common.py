@@ -6,9 +6,12 @@ commands, never here, so `starcommunity --help` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -18,7 +21,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from starcommunity.io.year import YearData
+    from starcommunity.io.year import Progress, YearData
     from starcommunity.problems import Report
 
 EXIT_OK = 0
@@ -91,7 +94,22 @@ def fail_usage(message: str) -> NoReturn:
 
 
 def write_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    """Strict JSON: a number too large for a float (inf) or NaN is written as null."""
+    try:
+        text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False)
+    sys.stdout.write(text + "\n")
+
+
+def _finite(data: Any) -> Any:
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data
 
 
 def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -100,18 +118,98 @@ def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
     sys.stdout.write(csv_text(rows, columns))
 
 
-def load_year_or_exit(root: Path, year: str, *, scores: bool = True) -> tuple[YearData, Report]:
+def load_year_or_exit(
+    root: Path, year: str, *, scores: bool = True, quiet: bool = False
+) -> tuple[YearData, Report]:
+    """Read a year folder; a progress bar on stderr while many megabytes are read.
+
+    The bar shows only on a terminal, and never with `quiet` (or --quiet, see QuietOption).
+    """
     from starcommunity.io.year import YearFolderMissing, load_year
 
     if not root.is_dir():
         fail_usage(f"--root {root} is not a folder.")
     try:
-        return load_year(root, year, scores=scores)
+        with reading_progress(quiet=quiet) as progress:
+            return load_year(root, year, scores=scores, progress=progress)
     except YearFolderMissing:
         fail_usage(
             f"there is no folder {root / year}. Make it and put communities.csv and "
             "criteria.csv in it, or pass --root."
         )
+
+
+QUIET_ENV = "STARCOMMUNITY_QUIET"
+# Reading at least this many bytes of score sheets gets a progress bar.
+PROGRESS_MIN_BYTES = 20_000_000
+_quiet_flag = False
+
+
+def _set_quiet(value: bool) -> bool:
+    global _quiet_flag
+    _quiet_flag = _quiet_flag or bool(value)
+    return value
+
+
+# A command that declares `quiet: QuietOption = False` gets --quiet; the flag reaches
+# load_year_or_exit by itself (STARCOMMUNITY_QUIET=1 does the same for every command).
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress bars on stderr.", callback=_set_quiet),
+]
+
+
+def is_quiet(quiet: bool = False) -> bool:
+    return quiet or _quiet_flag or os.environ.get(QUIET_ENV, "") not in ("", "0")
+
+
+class _ReadingProgress:
+    """load_year's progress callback: a rich bar on stderr, started once it is worth it."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < PROGRESS_MIN_BYTES:
+                return
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=stderr(),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("Reading score sheets", total=total)
+        self.bar.update(self.task, completed=done, description=f"Reading {name}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@contextlib.contextmanager
+def reading_progress(*, quiet: bool = False) -> Iterator[Progress | None]:
+    """A progress callback for load_year, or None off a terminal or when quiet."""
+    if is_quiet(quiet) or not sys.stderr.isatty():
+        yield None
+        return
+    progress = _ReadingProgress()
+    try:
+        yield progress
+    finally:
+        progress.close()
 
 
 PROBLEM_COLUMNS = ["severity", "code", "file", "sheet", "row", "column", "value", "message"]

@@ -7,12 +7,15 @@ file means; :mod:`starcommunity.io.year` gives the grids their meaning.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +33,11 @@ HEADER_SEARCH_ROWS = 30
 # Refuse workbooks that would unpack to more than this (zip bombs).
 MAX_UNPACKED_BYTES = 1 << 30
 MAX_COMPRESSION_RATIO = 200
+# Refuse a sheet whose cells span more than this (rows x columns, blanks included),
+# or more than SPARSE_SHEET_CELLS of which fewer than one in SPARSE_FACTOR holds a value.
+MAX_SHEET_CELLS = 50_000_000
+SPARSE_SHEET_CELLS = 5_000_000
+SPARSE_FACTOR = 10
 
 
 @dataclass
@@ -44,7 +52,8 @@ class Grid:
     from_excel: bool = False
     # A CSV read lazily: `cells` holds only the first rows (enough to find the header);
     # make_table reads the body with typed item columns, full_cells() reads everything.
-    text: str | None = None
+    # `text` is then the file as UTF-8 bytes, which pandas' C parser reads fastest.
+    text: bytes | None = None
     width: int = 0
     partial: bool = False
 
@@ -58,7 +67,8 @@ class Grid:
             cells = _csv_cells(self.text, self.width)
             if cells is None:
                 # A row wider than the head: the csv module reads it, as for any CSV.
-                cells = _read_csv_leniently(self.text, self.file, report or Report())
+                text = self.text.decode("utf-8")
+                cells = _read_csv_leniently(text, self.file, report or Report())
                 if cells is None:
                     raise UnreadableGrid(self.file)
             self.cells = _numbered(cells)
@@ -158,6 +168,11 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
         report.add("nul-byte", file=display, row=line)
         return None
     text = data.decode(encoding)
+    # pandas' C parser reads UTF-8 bytes much faster than a str (it would encode it).
+    if encoding in ("utf-8", "utf-8-sig"):
+        payload = data[3:] if encoding == "utf-8-sig" else data
+    else:
+        payload = text.encode("utf-8")
     del data
     if "\x00" in text:  # UTF-16 text can hold NUL characters too
         report.add("nul-byte", file=display, row=text.count("\n", 0, text.index("\x00")) + 1)
@@ -165,20 +180,25 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
     # Title rows have fewer fields than the table below; the csv module copes, so it
     # finds the widest row first and pandas then reads with that many columns.
     sample = text[: 1 << 20].splitlines()[: HEADER_SEARCH_ROWS * 4]
-    width = max((len(row) for row in _csv_rows(sample)), default=1)
+    widths = [len(row) for row in _csv_rows(sample)]
+    width = max(widths, default=1)
+    lines = text.count("\n") + 1
+    if _too_wide(width, lines, text.count(",") + lines, widths, display, report):
+        return None
     if lazy:
-        head = _csv_cells(text, width, rows=HEADER_SEARCH_ROWS + 1)
+        head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1)
         if head is not None and len(head) > HEADER_SEARCH_ROWS:
             return Grid(
                 file=display,
                 sheet=None,
                 cells=_numbered(head),
                 encoding=encoding,
-                text=text,
+                text=payload,
                 width=width,
                 partial=True,
             )
-    cells = _csv_cells(text, width)
+    cells = _csv_cells(payload, width)
+    del payload
     if cells is None:
         cells = _read_csv_leniently(text, display, report)
         if cells is None:
@@ -192,14 +212,14 @@ def _numbered(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv_cells(
-    text: str,
+    text: bytes,
     width: int,
     *,
     rows: int | None = None,
     skip: int = 0,
     numeric: frozenset[int] = frozenset(),
 ) -> pd.DataFrame | None:
-    """Cells of a CSV text with pandas' C parser; None when a row is wider than `width`.
+    """Cells of a CSV (UTF-8 bytes) with pandas' C parser; None when a row is too wide.
 
     Columns in `numeric` are left to pandas to type (float when every cell is a number);
     all others are read as text, so IDs stay text.
@@ -209,7 +229,8 @@ def _csv_cells(
     dtype: Any = str if not numeric else {i: str for i in range(width) if i not in numeric}
     try:
         return pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(text),
+            encoding="utf-8",
             header=None,
             names=range(width),
             dtype=dtype,
@@ -233,6 +254,28 @@ def _csv_rows(lines: list[str]) -> list[list[str]]:
         return [line.split(",") for line in lines]
 
 
+def _too_wide(
+    width: int, lines: int, fields: int, widths: list[int], display: str, report: Report
+) -> bool:
+    """A CSV is read as lines x its widest line: refuse it when that is mostly blanks.
+
+    One line with thousands of separators (stray commas, lost line breaks) would turn
+    every other line into thousands of empty cells and fill the memory. A dense file
+    is never refused: its memory is that of its own size.
+    """
+    span = width * lines
+    if span <= SPARSE_SHEET_CELLS or span <= SPARSE_FACTOR * fields:
+        return False
+    report.add(
+        "csv-too-wide",
+        file=display,
+        row=widths.index(width) + 1 if width in widths else None,
+        value=width,
+        cells=span,
+    )
+    return True
+
+
 def _read_csv_leniently(text: str, display: str, report: Report) -> pd.DataFrame | None:
     """Rows wider than the header area: read with the csv module, pad to the widest row."""
     import pandas as pd
@@ -242,9 +285,12 @@ def _read_csv_leniently(text: str, display: str, report: Report) -> pd.DataFrame
     except csv.Error as csv_exc:
         report.add("unreadable-file", file=display, reason=str(csv_exc) or "not CSV")
         return None
-    width = max((len(row) for row in rows), default=0)
+    widths = [len(row) for row in rows]
+    width = max(widths, default=0)
     if width == 0:
         report.add("empty-file", file=display)
+        return None
+    if _too_wide(width, len(rows), sum(widths), widths, display, report):
         return None
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 
@@ -264,6 +310,132 @@ def _check_zip(path: Path, display: str, report: Report) -> bool:
     return True
 
 
+def _check_parts(path: Path, display: str, report: Report) -> bool:
+    """Unpack every part once, streaming, before calamine does it all in memory.
+
+    Python's zipfile stops at each part's declared size and checks its CRC, so a zip
+    bomb whose header lies about its size is refused here. Each sheet's extent is
+    measured too: calamine allocates every cell of the rectangle up to the farthest
+    value, and one stray value in XFD1048576 would need 17 billion cells.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                name = info.filename
+                is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+                if not _has_far_cells(archive, info, is_sheet):
+                    continue
+                rows, columns, filled = _sheet_extent(archive, info)
+                span = rows * columns
+                # A big sheet that is mostly blank has a stray value far from its table.
+                sparse = span > SPARSE_SHEET_CELLS and span > SPARSE_FACTOR * filled
+                if span > MAX_SHEET_CELLS or sparse:
+                    report.add(
+                        "stray-far-cells" if sparse else "sheet-too-large",
+                        file=display,
+                        value=f"{excel_column_letter(columns - 1)}{rows}",
+                        cells=span,
+                        filled=filled,
+                        limit=MAX_SHEET_CELLS,
+                    )
+                    return False
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, zlib.error) as exc:
+        report.add("not-a-workbook", file=display, reason=str(exc)[:200])
+        return False
+    except NotImplementedError as exc:  # a compression method zipfile lacks
+        report.add("not-a-workbook", file=display, reason=str(exc)[:200])
+        return False
+    return True
+
+
+# A cell holding a value (not self-closing) in row 100000 or below, or in column CA or
+# beyond. A sheet without one spans at most 99999 x 78 cells. Each pattern starts with a
+# literal, which keeps the scan near the speed of unzipping.
+_FAR_CELL = re.compile(
+    rb' r="(?:[A-Z]{1,3}[0-9]{6,9}|(?:[C-Z][A-Z]|[A-Z]{3})[0-9]{1,9})"[^>]*(?<!/)>'
+)
+_ROW_ELEMENT = re.compile(rb'row [^>]*?r="([0-9]{1,9})"[^>]*(?<!/)>')
+_FAR_ROW_CELL = re.compile(rb' r="[A-Z]{1,3}([0-9]{6,9})"[^>]*(?<!/)>')
+_WIDE_CELL = re.compile(rb' r="([A-Z]{2,3})[0-9]{1,9}"[^>]*(?<!/)>')
+_CHUNK = 1 << 22
+_OVERLAP = 256
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part in overlapping pieces, so no cell reference is cut in two."""
+    tail = b""
+    with archive.open(info) as part:
+        while chunk := part.read(_CHUNK):
+            yield tail + chunk
+            tail = chunk[-_OVERLAP:]
+
+
+def _has_far_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo, is_sheet: bool) -> bool:
+    """Read one part to its end (size and CRC checked); True for a sheet with far cells."""
+    far = False
+    for text in _chunks(archive, info):
+        if is_sheet and not far:
+            far = _FAR_CELL.search(text) is not None
+    return far
+
+
+def _sheet_extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int, int]:
+    """(last row, last column) of the rectangle calamine will allocate, or more, and
+    about how many cells hold a value.
+
+    Rows come from the rows with cells and the far cells (a cell may name a row its row
+    element does not); columns from cells in column AA or beyond, else 26. Cells with a
+    value are counted by their closing tags (an empty cell closes itself: <c r="A1"/>).
+    """
+    rows, columns, filled = 1, 26, 0
+    for text in _chunks(archive, info):
+        found = _ROW_ELEMENT.findall(text) + _FAR_ROW_CELL.findall(text)
+        if found:
+            rows = max(rows, *map(int, found))
+        letters = set(_WIDE_CELL.findall(text))
+        if letters:
+            columns = max(columns, *map(_column_number, letters))
+        filled += text.count(b"c>")  # </c> or </x:c>: a cell with content
+    return rows, columns, filled
+
+
+def _column_number(letters: bytes) -> int:
+    """b'A' -> 1, b'AA' -> 27, b'XFD' -> 16384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+@contextlib.contextmanager
+def native_stderr_silenced() -> Iterator[None]:
+    """Keep native code from writing to file descriptor 2 while it runs.
+
+    A Rust panic in calamine prints its message (and with RUST_BACKTRACE a stack
+    backtrace) straight to fd 2 before Python sees the exception; the user gets the
+    reported problem instead. Python's own sys.stderr is flushed first and unaffected.
+    """
+    import os
+    import sys
+    import tempfile
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no fd 2 (a GUI, an embedding host): nothing to hide
+        yield
+        return
+    try:
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
 def _reraise_unless_reader_error(exc: BaseException) -> None:
     """Let Ctrl-C and exits through; keep any error of the reader, Rust panics included.
 
@@ -281,23 +453,27 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
     if path.stat().st_size == 0:
         report.add("empty-file", file=display)
         return []
-    if not _check_zip(path, display, report):
+    if not _check_zip(path, display, report) or not _check_parts(path, display, report):
         return []
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        with native_stderr_silenced():
+            workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except BaseException as exc:  # calamine raises its own error types for corrupt files
         _reraise_unless_reader_error(exc)
         report.add("not-a-workbook", file=display, reason=str(exc)[:200])
         return []
     grids: list[Grid] = []
+    unreadable = False
     for sheet_name in workbook.sheet_names:
         try:
-            sheet = workbook.get_sheet_by_name(sheet_name)
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
+            with native_stderr_silenced():
+                sheet = workbook.get_sheet_by_name(sheet_name)
+                rows = sheet.to_python(skip_empty_area=False)
+                merged = list(sheet.merged_cell_ranges or [])
         except BaseException as exc:
             _reraise_unless_reader_error(exc)
             report.add("unreadable-sheet", file=display, sheet=sheet_name, reason=str(exc)[:200])
+            unreadable = True
             continue
         if not rows:
             continue
@@ -312,7 +488,7 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
                 from_excel=True,
             )
         )
-    if not grids:
+    if not grids and not unreadable:
         report.add("empty-file", file=display)
     workbook.close()
     return grids
@@ -353,7 +529,7 @@ def blank_cells(column: pd.Series) -> np.ndarray:
     if len(rest):
         # Only the non-empty cells need a look; ' ' and '\u3000' count as blank.
         blank[rest] = np.fromiter(
-            (not value.strip() for value in values[rest]), dtype=bool, count=len(rest)
+            (value.isspace() for value in values[rest]), dtype=bool, count=len(rest)
         )
     return blank
 
@@ -445,6 +621,12 @@ def strip_trailing_note(header: str) -> str:
     return _TRAILING_NOTE.sub("", header).strip()
 
 
+@functools.lru_cache(maxsize=8192)
+def _header_key(text: str) -> str:
+    """header_key, remembered: the same headers come back on every sheet."""
+    return header_key(text)
+
+
 def find_header(
     grid: Grid,
     lookup: dict[str, str],
@@ -459,15 +641,15 @@ def find_header(
     """
     best: tuple[int, int | None, dict[int, str]] = (0, None, {})
     head = grid.cells.head(HEADER_SEARCH_ROWS)
-    for row_number, values in head.iterrows():
+    for row_number, values in zip(head.index, head.to_numpy(dtype=object).tolist(), strict=True):
         mapping: dict[int, str] = {}
-        for column_index, value in values.items():
+        for column_index, value in zip(head.columns, values, strict=True):
             if is_blank(value):
                 continue
-            key = header_key(cell_text(value))
-            canonical = lookup.get(key)
+            text = cell_text(value)
+            canonical = lookup.get(_header_key(text))
             if canonical is None and extra_keys:
-                canonical = extra_keys.get(header_key(strip_trailing_note(cell_text(value))))
+                canonical = extra_keys.get(_header_key(strip_trailing_note(text)))
             if canonical is not None and canonical not in mapping.values():
                 mapping[int(column_index)] = canonical
         found = {c for c in mapping.values() if c in required}

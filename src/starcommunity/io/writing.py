@@ -12,14 +12,28 @@ import io
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 # Characters that make a spreadsheet treat text as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-EXCEL_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-FILE_NAME_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+# Excel forbids []:*?/\ in sheet names; control characters are not valid XML at all.
+EXCEL_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+FILE_NAME_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# Characters openpyxl refuses in a cell (XML 1.0 cannot hold them).
+CELL_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+SHEET_TITLE_MAX = 31  # UTF-16 code units, as Excel counts them
+EXCEL_CELL_MAX = 32767
+FILE_STEM_MAX_CHARS = 80
+FILE_STEM_MAX_BYTES = 180  # UTF-8; a name may have 255, and the temporary file adds ~20
+# Names Windows gives to devices, whatever the extension (CON.xlsx opens the console).
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul"}
+    | {f"com{i}" for i in range(1, 10)}
+    | {f"lpt{i}" for i in range(1, 10)}
+)
 
 
 class OutputRefused(Exception):
@@ -38,13 +52,22 @@ def check_output_path(path: Path, inputs: Iterable[Path], *, force: bool) -> Non
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via a temporary file in the same folder, then rename over the target."""
+    """Write via a temporary file in the same folder, then rename over the target.
+
+    The target is either the old file or the complete new one, never half of it: the
+    temporary file is on disk before the rename and is removed on any failure.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A short prefix: the target's own name may already be near the 255-byte limit.
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent
+    )
     os.close(handle)
     try:
         write(Path(temporary))
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
         # mkstemp makes the file private (0600); a report is an ordinary file for the office.
         os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, path)
@@ -85,24 +108,54 @@ def csv_text(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
     return buffer.getvalue()
 
 
+def _utf16_cut(text: str, limit: int) -> str:
+    """The longest prefix of text that is at most `limit` UTF-16 code units (Excel's unit)."""
+    if len(text.encode("utf-16-le")) <= 2 * limit:
+        return text
+    size = 0
+    for index, character in enumerate(text):
+        size += 2 if ord(character) > 0xFFFF else 1
+        if size > limit:
+            return text[:index]
+    return text
+
+
 def safe_sheet_title(name: str, taken: set[str] | None = None) -> str:
-    """An Excel sheet name: no forbidden characters, at most 31 characters, unique."""
-    title = EXCEL_SHEET_FORBIDDEN.sub("_", name).strip("'") or "Sheet"
-    title = title[:31]
+    """An Excel sheet name: no forbidden characters, at most 31 characters, unique.
+
+    Excel also refuses a name that starts or ends with an apostrophe and keeps
+    'History' for itself; names are compared without case, as Excel does.
+    """
+    title = _utf16_cut(EXCEL_SHEET_FORBIDDEN.sub("_", str(name)), SHEET_TITLE_MAX).strip("'")
+    if not title.strip():
+        title = "Sheet"
+    if title.casefold() == "history":
+        title += "_"
     if taken is not None:
         base, number = title, 2
         while title.casefold() in {t.casefold() for t in taken}:
             suffix = f"~{number}"
-            title = base[: 31 - len(suffix)] + suffix
+            title = _utf16_cut(base, SHEET_TITLE_MAX - len(suffix)).rstrip("'") + suffix
             number += 1
         taken.add(title)
     return title
 
 
 def safe_file_stem(name: str, taken: set[str] | None = None) -> str:
-    """A file name part: no path separators or '..', no characters Windows forbids, unique."""
-    stem = FILE_NAME_FORBIDDEN.sub("_", name).replace("..", "_").strip(" .") or "file"
-    stem = stem[:80]
+    """A file name part: no path separators or '..', no characters Windows forbids, unique.
+
+    At most 80 characters and 180 UTF-8 bytes (file systems count bytes), never a
+    Windows device name (CON, NUL, COM1 ...), compared without case as Windows and
+    macOS do.
+    """
+    stem = unicodedata.normalize("NFC", str(name))
+    stem = FILE_NAME_FORBIDDEN.sub("_", stem).replace("..", "_").strip(" .")
+    stem = stem[:FILE_STEM_MAX_CHARS]
+    while len(stem.encode("utf-8")) > FILE_STEM_MAX_BYTES:
+        stem = stem[:-1]
+    stem = stem.strip(" .") or "file"
+    if stem.split(".")[0].casefold() in WINDOWS_RESERVED:
+        stem = f"_{stem}"
     if taken is not None:
         base, number = stem, 2
         while stem.casefold() in {t.casefold() for t in taken}:
@@ -113,7 +166,13 @@ def safe_file_stem(name: str, taken: set[str] | None = None) -> str:
 
 
 def text_cell(cell: Any, value: Any) -> None:
-    """Put a value in an openpyxl cell; text is always stored as text, never a formula."""
+    """Put a value in an openpyxl cell; text is always stored as text, never a formula.
+
+    Control characters (which openpyxl refuses and XML cannot hold) are dropped and text
+    is cut at Excel's 32767 characters, so no name in an input can stop a report.
+    """
+    if isinstance(value, str):
+        value = CELL_FORBIDDEN.sub("", value)[:EXCEL_CELL_MAX]
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"

@@ -7,6 +7,8 @@ how they are written, and it keeps a nation-sized year small in memory.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import tomllib
 import unicodedata
 from collections.abc import Callable
@@ -18,11 +20,11 @@ from starcommunity.io.headers import (
     FALSE_WORDS,
     FILE_COLUMNS,
     FILE_STEMS,
-    GROUP_ALIASES,
     ROLE_ALIASES,
     TOTAL_COLUMN_KEYS,
     TRUE_WORDS,
     alias_lookup,
+    group_code,
     header_key,
 )
 from starcommunity.io.tables import (
@@ -33,7 +35,6 @@ from starcommunity.io.tables import (
     UnreadableGrid,
     blank_mask,
     cell_text,
-    distinct_values,
     find_header,
     make_table,
     map_distinct,
@@ -147,23 +148,87 @@ def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.nda
 
     Excel cells go through cell_text (numbers lose '.0', dates become ISO) silently; CSV
     cells are stripped and NFKC-normalised, and each change is reported by the caller.
-    Work is done once per distinct value, and NFKC only on values with non-ASCII text.
+    Excel cells are mapped once per distinct value (sheets are small, values repeat). A
+    CSV column is looked at as a whole first: when stripping changes nothing and the
+    column joined is ASCII or already NFKC, no cell needs more work. Only the columns
+    with full-width or other compatibility characters are normalised cell by cell.
     """
+    import operator
+
     import numpy as np
 
     if from_excel:
         text = map_distinct(raw, lambda distinct: distinct.map(cell_text))
         return text, np.zeros(0, dtype=np.intp), text
-    codes, uniques = distinct_values(raw.astype(str))
-    stripped = [value.strip() for value in uniques]
-    normalised = [
-        value if value.isascii() else unicodedata.normalize("NFKC", value) for value in stripped
-    ]
-    # NaN (never read from a CSV, which has no missing cells) stays NaN, as before.
-    stripped_u = np.array([*stripped, np.nan], dtype=object)
-    normalised_u = np.array([*normalised, np.nan], dtype=object)
-    changed_u = np.array([a != b for a, b in zip(normalised, stripped, strict=True)] + [True])
-    return normalised_u[codes], np.flatnonzero(changed_u[codes]), stripped_u[codes]
+    cells = raw.to_numpy(dtype=object)
+    try:
+        stripped_list = [value.strip() for value in cells]
+        joined = "\x00".join(stripped_list)  # CSV text holds no NUL (refused on reading)
+    except (AttributeError, TypeError):  # a NaN (never read from a CSV): cell by cell
+        return _normalise_cells(cells)
+    if all(map(operator.is_, stripped_list, cells)):
+        stripped = cells.copy()
+    else:
+        stripped = np.array(stripped_list, dtype=object)
+    # NUL starts no combining sequence, so the join is NFKC exactly when every cell is.
+    if joined.isascii() or unicodedata.is_normalized("NFKC", joined):
+        text = interned(stripped)
+        return text, np.zeros(0, dtype=np.intp), text
+    del joined
+    text = stripped.copy()
+    changed = []
+    for position, value in enumerate(stripped_list):
+        if not value.isascii():
+            normalised = unicodedata.normalize("NFKC", value)
+            if normalised != value:
+                text[position] = normalised
+                changed.append(position)
+    return interned(text), np.array(changed, dtype=np.intp), stripped
+
+
+def interned(values: np.ndarray) -> np.ndarray:
+    """A text column whose values repeat, with each distinct value one shared object.
+
+    A CSV reader makes a new string per cell; a nation's roster repeats its community
+    IDs, compounds and yes/no millions of times. Sharing them saves gigabytes. Columns
+    of mostly distinct values (resident IDs, names) are not hashed, which would cost
+    time and save little; only runs of one value in consecutive rows (a household's
+    members, say) are shared, which costs one comparison per cell.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if len(values) < 10_000:
+        return values
+    sample = values[:: max(1, len(values) // 20_000)].tolist()
+    if len(set(sample)) * 4 <= len(sample):
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return np.asarray(uniques, dtype=object)[codes]
+    repeats = values[1:] == values[:-1]
+    if repeats.sum() * 10 < len(values):
+        return values
+    starts = np.flatnonzero(np.r_[True, ~repeats])
+    return values[np.repeat(starts, np.diff(np.r_[starts, len(values)]))]
+
+
+def _normalise_cells(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """normalise_text for a column holding non-text cells: NaN stays NaN (and differs)."""
+    import numpy as np
+
+    stripped = np.array(
+        [value.strip() if isinstance(value, str) else value for value in cells], dtype=object
+    )
+    text = np.array(
+        [
+            unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+            for value in stripped
+        ],
+        dtype=object,
+    )
+    changed = np.flatnonzero(
+        np.fromiter((a != b for a, b in zip(text, stripped, strict=True)), bool, len(text))
+    )
+    return text, changed, stripped
 
 
 def _excel_text(value: object) -> str:
@@ -336,18 +401,37 @@ def _tables(
 
 
 def _concat(tables: list[Table], columns: list[str]) -> pd.DataFrame:
+    """The tables of one file kind as one frame: text columns (missing ones blank, as
+    object), then _row, _file and _sheet. Built column by column, no frame copied twice."""
+    import numpy as np
     import pandas as pd
 
-    frames = []
-    for table in tables:
-        frame = table.frame.reindex(columns=[*columns, "_row"]).copy()
-        frame[columns] = frame[columns].astype(object).fillna("")
-        frame["_file"] = table.file
-        frame["_sheet"] = table.sheet
-        frames.append(frame)
-    if not frames:
+    if not tables:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in [*columns, *META_COLUMNS]})
-    return pd.concat(frames, ignore_index=True)
+    data: dict[str, pd.Series] = {}
+    for column in columns:
+        parts = []
+        for table in tables:
+            if column in table.frame:
+                values = table.frame[column].to_numpy(dtype=object, copy=True)
+                missing = pd.isna(values)
+                if missing.any():
+                    values[missing] = ""
+            else:
+                values = np.full(len(table.frame), "", dtype=object)
+            parts.append(values)
+        joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        del parts
+        data[column] = pd.Series(joined, dtype=object, copy=False)
+    data["_row"] = pd.Series(np.concatenate([t.frame["_row"].to_numpy() for t in tables]))
+    lengths = [len(t.frame) for t in tables]
+    data["_file"] = pd.Series(np.repeat([t.file for t in tables], lengths), dtype=str)
+    sheets = [t.sheet for t in tables]
+    if all(sheet is None for sheet in sheets):
+        data["_sheet"] = pd.Series(np.full(sum(lengths), None, dtype=object), dtype=object)
+    else:
+        data["_sheet"] = pd.Series(np.repeat(np.array(sheets, dtype=object), lengths))
+    return pd.DataFrame(data, copy=False)
 
 
 def _parse_bool(frame: pd.DataFrame, column: str, tables: list[Table], report: Report) -> None:
@@ -357,9 +441,7 @@ def _parse_bool(frame: pd.DataFrame, column: str, tables: list[Table], report: R
     def meaning(distinct: pd.Series) -> list[int]:
         # 1 true, 0 false, -1 neither; NaN/None read as the text 'nan'/'none', as before
         words = distinct.astype(str).str.strip().str.casefold()
-        return [
-            1 if w in TRUE_WORDS or w == "" else 0 if w in FALSE_WORDS else -1 for w in words
-        ]
+        return [1 if w in TRUE_WORDS or w == "" else 0 if w in FALSE_WORDS else -1 for w in words]
 
     codes = map_distinct(frame[column], meaning).astype(np.int8)
     truthy = pd.Series(codes == 1, index=frame.index)
@@ -384,6 +466,37 @@ def _label(tables: list[Table], file: str, sheet: str | None, column: str) -> st
     return column
 
 
+# Columns of the score frame: an item with one of these ids would overwrite it.
+RESERVED_ITEM_IDS = frozenset(
+    {"community_id", "group", "rater_id", "rater_name", "date", *META_COLUMNS}
+)
+
+
+def _drop_reserved_items(
+    criteria: pd.DataFrame, tables: list[Table], report: Report
+) -> pd.DataFrame:
+    """Report and leave out criteria items whose id is a score-sheet column name."""
+    reserved = criteria["item_id"].isin(RESERVED_ITEM_IDS)
+    if not reserved.any():
+        return criteria
+    for position in reserved[reserved].index:
+        file, sheet = criteria.at[position, "_file"], criteria.at[position, "_sheet"]
+        report.add(
+            "reserved-item-id",
+            file=file,
+            sheet=sheet,
+            row=int(criteria.at[position, "_row"]),
+            column=_label(tables, file, sheet, "item_id"),
+            value=criteria.at[position, "item_id"],
+        )
+    return criteria[~reserved].reset_index(drop=True)
+
+
+SCHEME_SECTIONS = ("weights", "raters", "scoring", "stars", "timeline", "rewards")
+# A rater count or trim above this is a typo, and would make forms loop for ever.
+MAX_COUNT = 100_000
+
+
 def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = None) -> Scheme:
     scheme = Scheme()
     path = folder / "scheme.toml"
@@ -403,10 +516,23 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
         return scheme
 
     def number(section: str, key: str, value: object) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            report.add("scheme-bad-value", file=display, column=f"{section}.{key}", value=value)
-            return None
-        return float(value)
+        # nan, inf and ints beyond a float (TOML allows all three) are no weight or amount
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            with contextlib.suppress(OverflowError):
+                if math.isfinite(float(value)):
+                    return float(value)
+        report.add("scheme-bad-value", file=display, column=f"{section}.{key}", value=value)
+        return None
+
+    def count(section: str, key: str, value: object) -> int | None:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
+            return value
+        report.add("scheme-bad-value", file=display, column=f"{section}.{key}", value=value)
+        return None
+
+    for section, value in raw.items():
+        if section in SCHEME_SECTIONS and not isinstance(value, dict):
+            report.add("scheme-bad-value", file=display, column=section, value=value)
 
     weights = raw.get("weights")
     if isinstance(weights, dict):
@@ -436,8 +562,7 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
             if key not in GROUPS:
                 report.add("unknown-group", file=display, column=f"raters.{key}", value=key)
                 continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                report.add("scheme-bad-value", file=display, column=f"raters.{key}", value=value)
+            if count("raters", key, value) is None:
                 continue
             scheme.raters[key] = value
         office = raters.get("office_raters")
@@ -447,12 +572,8 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
     if isinstance(scoring, dict):
         for key in ("trim", "trim_min"):
             if key in scoring:
-                value = scoring[key]
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    report.add(
-                        "scheme-bad-value", file=display, column=f"scoring.{key}", value=value
-                    )
-                else:
+                value = count("scoring", key, scoring[key])
+                if value is not None:
                     setattr(scheme, key, value)
     stars = raw.get("stars")
     if isinstance(stars, dict):
@@ -537,7 +658,7 @@ def load_year(
     _text_columns_all(tables, ["item_id", "category", "name"], report)
     criteria = _concat(tables, ["item_id", "category", "name"])
     criteria["max_points"] = _number_column(tables, "max_points", report, "max-points-not-number")
-    data.criteria = criteria
+    data.criteria = _drop_reserved_items(criteria, tables, report)
 
     tables = _read_kind(folder, "roster", report, data, required_file=False)
     if tables:
@@ -557,9 +678,7 @@ def load_year(
         _text_columns_all(tables, ["community_id", "order", "resident_id", "name", "role"], report)
         reps = _concat(tables, ["community_id", "order", "resident_id", "name", "role"])
         roles = _object_series(
-            map_distinct(
-                reps["role"], lambda d: [ROLE_ALIASES.get(header_key(r)) for r in d]
-            ),
+            map_distinct(reps["role"], lambda d: [ROLE_ALIASES.get(header_key(r)) for r in d]),
             reps.index,
         )
         for position in roles[roles.isna()].index[:1000]:
@@ -709,7 +828,7 @@ def _load_sheets(
     item_keys = item_header_keys(data.criteria) if len(data.criteria) else {}
     deferred = _Deferred()
     tables: list[Table] = []
-    pieces: list[pd.DataFrame] = []
+    pieces: list[dict[str, np.ndarray]] = []
     excel: list[int] = []
     paths = sheet_files(folder)
     sizes = [path.stat().st_size for path in paths]
@@ -732,24 +851,48 @@ def _load_sheets(
                 excel.append(number)
             else:
                 pieces.append(_score_block(tables, [number], item_ids, deferred))
-                table.frame = table.frame.iloc[:0]  # its cells now live in the piece
+                # its cells now live in the piece; a copy, as a view would keep them all
+                table.frame = table.frame.iloc[:0].copy()
         done += size
         if progress is not None:
             progress(display, done, total)
     if excel:
         pieces.append(_score_block(tables, excel, item_ids, deferred))
+        for number in excel:
+            tables[number].frame = tables[number].frame.iloc[:0].copy()
     deferred.flush(report)
     if not pieces:
         columns = {c: pd.Series(dtype=object) for c in [*SCORE_META, *META_COLUMNS]}
         columns.update({i: pd.Series(dtype=float) for i in item_ids})
         return pd.DataFrame(columns)
-    scores = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
-    del pieces
-    if excel and len(excel) < len(tables):
-        # Back to reading order (files sorted by path, sheets in workbook order).
-        order = scores["_t"].to_numpy().argsort(kind="stable")
-        scores = scores.take(order)
-    return scores.drop(columns="_t").reset_index(drop=True)
+    return _join_pieces(pieces, reorder=bool(excel) and len(excel) < len(tables))
+
+
+def _join_pieces(pieces: list[dict[str, np.ndarray]], reorder: bool) -> pd.DataFrame:
+    """One frame from the pieces, a column at a time, so a nation-sized year is never
+    held twice (pd.concat would copy every piece at once before freeing any)."""
+    import numpy as np
+    import pandas as pd
+
+    order = None
+    if reorder:  # back to reading order: files sorted by path, sheets in workbook order
+        order = np.concatenate([piece["_t"] for piece in pieces]).argsort(kind="stable")
+    columns: dict[str, np.ndarray] = {}
+    for name in [c for c in pieces[0] if c != "_t"]:
+        parts = [piece.pop(name) for piece in pieces]
+        column = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        del parts
+        columns[name] = column if order is None else column[order]
+    pieces.clear()
+    # Text columns stay object (as sheets are read): pandas would make them str and turn
+    # the None of a CSV's _sheet or a missing date into NaN.
+    return pd.DataFrame(
+        {
+            name: pd.Series(column, dtype=object, copy=False) if column.dtype == object else column
+            for name, column in columns.items()
+        },
+        copy=False,
+    )
 
 
 def _sheet_header(
@@ -816,7 +959,7 @@ def _first_per_table(mask: np.ndarray, numbers: np.ndarray, limit: int) -> tuple
 
 def _score_block(
     tables: list[Table], numbers: list[int], item_ids: list[str], deferred: _Deferred
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     """Score tables of one kind (one CSV file, or every Excel sheet) as canonical rows."""
     import numpy as np
     import pandas as pd
@@ -830,7 +973,6 @@ def _score_block(
         owner = np.repeat(numbers, [len(p) for p in parts])
         frame = pd.concat(parts, ignore_index=True)
         del parts
-    index = frame.index
     has = {c: frozenset(n for n in numbers if c in tables[n].frame.columns) for c in frame}
 
     def absent(column: str) -> np.ndarray | None:
@@ -844,7 +986,7 @@ def _score_block(
         return {"file": table.file, "sheet": table.sheet, "row": int(rows[position])}
 
     rows = frame["_row"].to_numpy()
-    result: dict[str, object] = {}
+    result: dict[str, np.ndarray] = {}
     for k, column in enumerate(TEXT_META):
         if column not in frame:
             result[column] = np.full(len(frame), "", dtype=object)
@@ -879,7 +1021,7 @@ def _score_block(
     assert isinstance(written, np.ndarray)
     groups = map_distinct(
         pd.Series(written, dtype=object),
-        lambda d: [GROUP_ALIASES.get(header_key(g)) for g in d],
+        lambda d: [group_code(g) for g in d],
     )
     unknown = pd.isna(groups)
     chosen, _counts = _first_per_table(unknown, owner, 1000)
@@ -950,7 +1092,7 @@ def _score_block(
     result["_sheet"] = sheets[owner]
     result["_row"] = rows.astype(int)
     result["_t"] = owner
-    return pd.DataFrame(result, index=index)
+    return result
 
 
 def _parse_dates(raw: pd.Series) -> pd.Series:

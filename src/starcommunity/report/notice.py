@@ -141,7 +141,7 @@ def _order_number(value: object) -> int:
     """Orders come back from reps.csv as text; unreadable ones sort last."""
     try:
         return int(float(_text(value)))
-    except ValueError:
+    except (ValueError, OverflowError):  # 'x', 'nan', 'inf', '1e400'
         return 1 << 30
 
 

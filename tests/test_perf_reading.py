@@ -1,0 +1,323 @@
+"""Behaviour of the fast paths of issue #5 (not timings): caps, order, equivalence.
+
+The readers take shortcuts for speed (score columns typed by pandas' C parser, Excel
+sheets processed in one batch, text normalised column by column, IDs compared as
+integer codes). These tests pin that the shortcuts give the answers of the plain way.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from starcommunity.cli.common import MAX_PRINTED_PROBLEMS, print_problems, reading_progress
+from starcommunity.io.year import load_year, normalise_text, parse_numbers
+from starcommunity.problems import Report
+from starcommunity.validate import check_duplicates, check_membership
+from tests.conftest import Cli
+
+REPO = Path(__file__).resolve().parent.parent
+ITEMS = [
+    f"{letter}{n}"
+    for letter, count in zip("ABCDEFG", (3, 3, 4, 3, 4, 3, 3), strict=True)
+    for n in range(1, count + 1)
+]
+
+
+def codes_of(report: dict[str, Any], code: str) -> list[dict[str, Any]]:
+    return [p for p in report["errors"] + report["warnings"] if p["code"] == code]
+
+
+def write_office(path: Path, rows: list[list[str]], title: bool = True) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if title:
+        writer.writerow(["办事处评分表"])
+    writer.writerow(["社区编号", "评分组", "评分人编号", "评分人姓名", "日期", *ITEMS])
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode("gbk"))
+
+
+def office_row(rater: str, scores: list[str] | None = None) -> list[str]:
+    return ["NMF01", "办事处", rater, "某某", "2008-11-30", *(scores or ["3"] * len(ITEMS))]
+
+
+# ----------------------------------------------------------------- many problems
+
+
+def test_a_hundred_thousand_problems_print_capped_and_counted(capsys: Any) -> None:
+    report = Report()
+    for row in range(100_000):
+        report.add("score-blank", file="big.csv", row=row + 2, column="A1 (F)", item="A1")
+    print_problems(report, "en")
+    err = capsys.readouterr().err
+    assert err.count("score-blank") == MAX_PRINTED_PROBLEMS
+    assert f"{100_000 - MAX_PRINTED_PROBLEMS} more not shown" in err
+    assert len(report.errors) == 100_000
+    assert len(report.to_dict()["errors"]) == 100_000
+
+
+def test_blank_scores_are_listed_up_to_the_cap_with_the_count(cli: Cli, year: Path) -> None:
+    rows = [office_row(f"X{k:05d}") for k in range(6_000)]
+    for row in rows:
+        row[5] = ""  # item A1 blank on every row
+    write_office(year / "sheets" / "extra.csv", rows)
+    _, report = cli.json("validate", "--root", year.parent, "--year", year.name)
+    blank = [p for p in codes_of(report, "score-blank") if p["file"] == "sheets/extra.csv"]
+    assert len(blank) == 5_000
+    assert [p["row"] for p in blank] == list(range(3, 5_003))
+    (too_many,) = codes_of(report, "too-many-problems")
+    assert too_many["value"] == 6_000 and too_many["file"] == "sheets/extra.csv"
+    # 6,000 extra raters for NMF01: one count problem, not one per row
+    assert len(codes_of(report, "wrong-rater-count")) == 1
+
+
+# --------------------------------------------------- typed CSV columns, same answers
+
+
+def test_typed_csv_columns_read_every_odd_cell_as_before(cli: Cli, year: Path) -> None:
+    """Enough rows for the lazy, typed read; odd cells still get their problems."""
+    (year / "sheets" / "office_scores.csv").unlink()
+    rows = [office_row(f"O{k:02d}") for k in range(1, 11)]
+    rows[0][5] = " 4.5 "  # spaces: a number
+    rows[1][6] = "４"  # full-width: read, with a warning
+    rows[2][7] = "TRUE"  # pandas would read a column of these as booleans
+    rows[3][8] = "nan"  # not a score
+    rows[4][9] = ""  # blank
+    rows[5][10] = "inf"  # a number, far above the maximum
+    rows[6][11] = "3.5分"  # text
+    padded: list[list[str]] = []
+    for row in rows:
+        padded += [row, [""] * len(row)]  # blank rows between are not data
+    padded += [[""] * len(rows[0])] * 30  # trailing blank rows neither
+    write_office(year / "sheets" / "office.csv", padded)
+    _, report = cli.json("validate", "--root", year.parent, "--year", year.name)
+    mine = [p for p in report["errors"] + report["warnings"] if p["file"] == "sheets/office.csv"]
+    found = {(p["code"], p["row"], p["value"]) for p in mine}
+    assert ("number-as-text", 5, "４") in found
+    assert ("score-not-number", 7, "TRUE") in found
+    assert ("score-not-number", 9, "nan") in found
+    assert ("score-blank", 11, "") in found
+    assert ("score-not-number", 15, "3.5分") in found
+    assert any(p["code"] == "score-above-max" and p["row"] == 13 for p in mine)
+    assert not any(p["row"] == 3 for p in mine)  # ' 4.5 ' is fine
+    assert not any(p["code"] == "blank-value" for p in mine)
+
+
+@pytest.mark.parametrize("text_column", [False, True])
+def test_parse_numbers_typed_and_text_columns_agree(text_column: bool) -> None:
+    cells = ["1", "2.5", " 3 ", "４", "", "x", "1e1", "-0", "inf", "nan", "TRUE", "３．５"]
+    raw = pd.Series(cells, dtype=str if text_column else object)
+    values, blank, nan, repaired = parse_numbers(raw, from_excel=False)
+    expected = [1, 2.5, 3, 4, np.nan, np.nan, 10, -0.0, np.inf, np.nan, np.nan, 3.5]
+    assert np.allclose(values.to_numpy(), expected, equal_nan=True)
+    assert blank.tolist() == [c.strip() == "" for c in cells]
+    assert nan.tolist() == [c in ("x", "nan", "TRUE") for c in cells]
+    assert repaired.tolist() == [c in ("４", "３．５") for c in cells]
+    typed = parse_numbers(pd.Series([1.0, 2.5, 3.0]), from_excel=False)
+    assert typed[0].tolist() == [1.0, 2.5, 3.0]
+    assert not typed[1].any() and not typed[2].any() and not typed[3].any()
+
+
+def test_parse_numbers_excel_cells() -> None:
+    raw = pd.Series([5.0, 4, "3.5", "  ", None, True, "５", float("nan")], dtype=object)
+    values, blank, nan, repaired = parse_numbers(raw, from_excel=True)
+    assert values.iloc[:3].tolist() == [5.0, 4.0, 3.5]
+    assert blank.tolist() == [False, False, False, True, True, False, False, True]
+    assert nan.tolist() == [False] * 5 + [True, False, False]
+    assert repaired.tolist() == [False, False, True, False, False, False, True, False]
+
+
+def test_normalise_text_whole_column_shortcut_and_cell_by_cell_agree() -> None:
+    plain = pd.Series(["NMF01", " NMF02 ", "居民代表", "王　建"], dtype=str)
+    text, changed, stripped = normalise_text(plain, from_excel=False)
+    assert text.tolist() == ["NMF01", "NMF02", "居民代表", "王 建"]
+    assert changed.tolist() == [3]
+    assert stripped.tolist() == ["NMF01", "NMF02", "居民代表", "王　建"]
+    ascii_only = pd.Series(["a", " b", "c "], dtype=str)
+    text, changed, _ = normalise_text(ascii_only, from_excel=False)
+    assert text.tolist() == ["a", "b", "c"] and changed.tolist() == []
+    wide = pd.Series(["ＮＭＦ０１", "NMF01"], dtype=str)
+    text, changed, _ = normalise_text(wide, from_excel=False)
+    assert text.tolist() == ["NMF01", "NMF01"] and changed.tolist() == [0]
+    excel = pd.Series([1001.0, "  x ", None, True], dtype=object)
+    text, changed, _ = normalise_text(excel, from_excel=True)
+    assert text.tolist() == ["1001", "x", "", "true"] and changed.tolist() == []
+
+
+# -------------------------------------------------- batched Excel sheets, same order
+
+
+def test_score_rows_and_problems_keep_reading_order(cli: Cli, year: Path) -> None:
+    import openpyxl
+
+    path = year / "sheets" / "居民代表评分.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    order = workbook.sheetnames
+    first, last = workbook[order[0]], workbook[order[-1]]
+    first.cell(4, 6).value = "abc"
+    last.cell(3, 6).value = "def"
+    workbook.save(path)
+    edit = (year / "sheets" / "office_scores.csv").read_bytes().decode("gbk").splitlines()
+    cells = edit[1].split(",")
+    cells[5] = "ghi"
+    edit[1] = ",".join(cells)
+    (year / "sheets" / "office_scores.csv").write_bytes(("\r\n".join(edit) + "\r\n").encode("gbk"))
+
+    data, _ = load_year(year.parent, year.name)
+    scores = data.scores
+    files = list(dict.fromkeys(scores["_file"]))
+    assert files == sorted(files)
+    sheets = list(
+        dict.fromkeys(scores.loc[scores["_file"] == "sheets/居民代表评分.xlsx", "_sheet"])
+    )
+    assert sheets == order
+    for _, part in scores.groupby(["_file", "_sheet"], dropna=False, sort=False):
+        assert part["_row"].is_monotonic_increasing
+
+    _, report = cli.json("validate", "--root", year.parent, "--year", year.name)
+    bad = [(p["file"], p["sheet"]) for p in codes_of(report, "score-not-number")]
+    assert bad == [
+        ("sheets/office_scores.csv", None),
+        ("sheets/居民代表评分.xlsx", order[0]),
+        ("sheets/居民代表评分.xlsx", order[-1]),
+    ]
+
+
+# ------------------------------------------------------- integer codes, same answers
+
+
+def test_duplicates_and_membership_by_codes_match_the_text() -> None:
+    frame = pd.DataFrame(
+        {
+            "community_id": ["C1", "C1", "C2", "C2", "C9", "", "C1"],
+            "resident_id": ["a", "b", "a", "a", "x", "y", "b"],
+            "_file": "f.csv",
+            "_sheet": None,
+            "_row": range(2, 9),
+        },
+        dtype=object,
+    )
+    known = pd.Series(["C1", "C2"], dtype=object)
+    plain, coded = Report(), Report()
+    check_duplicates(frame, ["community_id", "resident_id"], "resident_id", "dup", plain)
+    check_membership(frame, "community_id", known, "unknown", plain)
+    codes, uniques = pd.factorize(pd.concat([frame["community_id"], known]))
+    person = pd.factorize(frame["resident_id"])[0]
+    pair = codes[: len(frame)] * 10 + person
+    check_duplicates(
+        frame, ["community_id", "resident_id"], "resident_id", "dup", coded, codes=pair
+    )
+    check_membership(
+        frame,
+        "community_id",
+        known,
+        "unknown",
+        coded,
+        codes=(codes[: len(frame)], codes[len(frame) :], len(uniques)),
+    )
+    assert [(p.code, p.row) for p in coded.problems] == [(p.code, p.row) for p in plain.problems]
+    assert [(p.code, p.row) for p in plain.problems] == [("dup", 5), ("dup", 8), ("unknown", 6)]
+
+
+def test_reps_not_in_roster_and_duplicate_residents(cli: Cli, year: Path) -> None:
+    roster = (year / "roster.csv").read_text(encoding="utf-8-sig").splitlines()
+    roster.append(roster[1])  # the first resident twice
+    (year / "roster.csv").write_text("\n".join(roster) + "\n", encoding="utf-8-sig")
+    reps = (year / "reps.csv").read_text(encoding="utf-8").splitlines()
+    cells = reps[1].split(",")
+    cells[2] = "NMF01-9999"  # not in the roster
+    reps[1] = ",".join(cells)
+    (year / "reps.csv").write_text("\n".join(reps) + "\n", encoding="utf-8")
+    _, report = cli.json("validate", "--root", year.parent, "--year", year.name)
+    (duplicate,) = codes_of(report, "duplicate-resident")
+    assert duplicate["row"] == len(roster) and duplicate["value"] == roster[1].split(",")[1]
+    (missing,) = codes_of(report, "rep-not-in-roster")
+    assert missing["row"] == 2 and missing["value"] == "NMF01-9999"
+
+
+# --------------------------------------------------------- progress, start-up, bench
+
+
+def test_load_year_reports_progress_per_sheet_file(year: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    load_year(year.parent, year.name, progress=lambda *a: calls.append(a))
+    assert [c[0] for c in calls] == sorted(
+        str(p.relative_to(year)) for p in (year / "sheets").iterdir()
+    )
+    done = [c[1] for c in calls]
+    assert done == sorted(done) and done[-1] == calls[-1][2]
+
+
+def test_progress_is_off_when_quiet_or_not_a_terminal() -> None:
+    with reading_progress(quiet=True) as progress:
+        assert progress is None
+    with reading_progress() as progress:  # pytest's stderr is no terminal
+        assert progress is None
+
+
+def test_version_does_not_import_pandas() -> None:
+    code = (
+        "import sys\n"
+        "from starcommunity.cli import main\n"
+        "sys.argv = ['starcommunity', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = {'pandas', 'numpy', 'openpyxl', 'python_calamine'} & set(sys.modules)\n"
+        "print(sorted(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().endswith("[]")
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_generate", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("fmt", ["mixed", "csv"])
+def test_bench_generator_writes_a_valid_rankable_year(cli: Cli, tmp_path: Path, fmt: str) -> None:
+    generate = _generator()
+    folder = generate.generate(tmp_path, 24, fmt, roster_size=40)
+    again = generate.generate(tmp_path / "again", 24, fmt, roster_size=40)
+    for name in ("communities.csv", "roster.csv", "reps.csv", "flags.csv"):
+        assert (folder / name).read_bytes() == (again / name).read_bytes()
+    code, report = cli.json("validate", "--root", tmp_path, "--year", "2008")
+    assert report["errors"] == [] and code == 0
+    areas = {
+        line.split(",")[2] for line in (folder / "communities.csv").read_text("gbk").split()[2:]
+    }
+    assert len(areas) >= 2
+    result = cli("rank", "--root", tmp_path, "--year", "2008", "--format", "json")
+    if result.exit_code == 2 and "No such command" in result.output:
+        pytest.skip("rank is not there yet")
+    ranking = json.loads(result.stdout)
+    assert len(ranking) == 24
+    assert sum(1 for r in ranking if r["disqualified"]) >= 1
+
+
+def test_rater_counts_by_code_match_the_text(year: Path) -> None:
+    from starcommunity.validate import _IdCodes, rater_counts
+
+    data, _ = load_year(year.parent, year.name)
+    scores = data.scores
+    extra = scores.iloc[[0, 0, 5]].copy()
+    extra.iloc[2, extra.columns.get_loc("group")] = "nobody"
+    data.scores = pd.concat([scores[scores["community_id"] != "NMF04"], extra], ignore_index=True)
+    plain = rater_counts(data)
+    coded = rater_counts(data, _IdCodes(data))
+    pd.testing.assert_frame_equal(plain, coded, check_dtype=False)
+    assert plain.loc[plain["community_id"] == "NMF04", "raters"].tolist() == [0, 0, 0]
