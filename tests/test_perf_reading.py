@@ -249,14 +249,17 @@ def test_reps_not_in_roster_and_duplicate_residents(cli: Cli, year: Path) -> Non
 # --------------------------------------------------------- progress, start-up, bench
 
 
-def test_load_year_reports_progress_per_sheet_file(year: Path) -> None:
+def test_load_year_reports_progress_per_input_file(year: Path) -> None:
     calls: list[tuple[str, int, int]] = []
     load_year(year.parent, year.name, progress=lambda *a: calls.append(a))
-    assert [c[0] for c in calls] == sorted(
-        str(p.relative_to(year)) for p in (year / "sheets").iterdir()
-    )
+    sheets = sorted(str(p.relative_to(year)) for p in (year / "sheets").iterdir())
+    names = ["communities.csv", "criteria.xlsx", "roster.csv", "reps.csv", "flags.csv"]
+    assert [c[0] for c in calls] == names + sheets
     done = [c[1] for c in calls]
     assert done == sorted(done) and done[-1] == calls[-1][2]
+    everything = [p for p in year.iterdir() if p.suffix in (".csv", ".xlsx")]
+    everything += [p for p in (year / "sheets").iterdir()]
+    assert calls[-1][2] == sum(p.stat().st_size for p in everything)
 
 
 def test_progress_is_off_when_quiet_or_not_a_terminal() -> None:
@@ -321,3 +324,38 @@ def test_rater_counts_by_code_match_the_text(year: Path) -> None:
     coded = rater_counts(data, _IdCodes(data))
     pd.testing.assert_frame_equal(plain, coded, check_dtype=False)
     assert plain.loc[plain["community_id"] == "NMF04", "raters"].tolist() == [0, 0, 0]
+
+
+def test_nonblank_text_and_other_cells() -> None:
+    from starcommunity.validate import nonblank
+
+    text = pd.Series(["a", "", " ", "\u3000", " b "], dtype=object)
+    assert nonblank(text).tolist() == [True, False, False, False, True]
+    mixed = pd.Series(["a", "", None, float("nan"), 3], dtype=object)
+    assert nonblank(mixed).tolist() == [True, False, True, True, True]
+
+
+def test_rater_quality_warnings(cli: Cli, year: Path) -> None:
+    """Straight-lining and outlying totals, found row-wise in numpy, as before."""
+    office = year / "sheets" / "office_scores.csv"
+    rows = list(csv.reader(io.StringIO(office.read_bytes().decode("gbk"))))
+    first = rows[0].index("A1")
+    # the maxima of samples/2008/criteria.xlsx, item by item
+    rows[1][first:] = [
+        str(v) for v in (5, 5, 4, 5, 5, 4, 4, 4, 4, 3, 6, 4, 4, 5, 3, 3, 4, 5, 4, 5, 5, 5, 4)
+    ]
+    rows[2][first:] = ["2"] * (len(rows[0]) - first)
+    rows[3][first:] = ["0"] * (len(rows[0]) - first)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    office.write_bytes(buffer.getvalue().encode("gbk"))
+    _, report = cli.json("validate", "--root", year.parent, "--year", year.name)
+    lined = {
+        p["row"]: p["message"]
+        for p in codes_of(report, "straight-lining")
+        if p["file"] == "sheets/office_scores.csv"
+    }
+    assert "every item full marks" in lined[2]
+    assert "every item the same score (2)" in lined[3]
+    assert "every item the same score (0)" in lined[4]
+    assert any(p["row"] == 4 for p in codes_of(report, "outlier-rater"))

@@ -48,6 +48,21 @@ def _rows(mask: pd.Series) -> list[int]:
     return list(mask.index[positions])
 
 
+# While validate_year runs: (frame id, column) -> (frame, mask), as several checks ask
+# the same column (the frame is kept so its id cannot be reused meanwhile).
+_FILLED: dict[tuple[int, str], tuple[pd.DataFrame, pd.Series]] | None = None
+
+
+def _filled(frame: pd.DataFrame, column: str) -> pd.Series:
+    """nonblank(frame[column]), worked out once per column during a validate_year."""
+    if _FILLED is None:
+        return nonblank(frame[column])
+    key = (id(frame), column)
+    if key not in _FILLED:
+        _FILLED[key] = (frame, nonblank(frame[column]))
+    return _FILLED[key][1]
+
+
 def nonblank(values: pd.Series) -> pd.Series:
     """values.astype(str).str.strip().ne(""), without making the stripped copies."""
     import numpy as np
@@ -57,7 +72,8 @@ def nonblank(values: pd.Series) -> pd.Series:
     cells = values.to_numpy(dtype=object)
     if infer_dtype(cells, skipna=False) in ("string", "empty"):
         # blank after strip() <=> empty or white space only
-        filled = [bool(value) and not value.isspace() for value in cells]
+        spaces = np.fromiter(map(str.isspace, cells), dtype=bool, count=len(cells))
+        return pd.Series((cells != "") & ~spaces, index=values.index)
     else:  # NaN and None read as 'nan' / 'None': not blank, as str() has them
         filled = [str(value).strip() != "" for value in cells]
     return pd.Series(np.array(filled, dtype=bool), index=values.index)
@@ -83,7 +99,7 @@ def _at(frame: pd.DataFrame, position: int) -> dict[str, object]:
 
 def check_blank(frame: pd.DataFrame, columns: list[str], report: Report) -> None:
     for column in columns:
-        blank = ~nonblank(frame[column])
+        blank = ~_filled(frame, column)
         for position in _rows(blank):
             report.add("blank-value", column=column, **_at(frame, position))
 
@@ -105,7 +121,7 @@ def check_duplicates(
     """
     import pandas as pd
 
-    filled = nonblank(frame[column])
+    filled = _filled(frame, column)
     if codes is None:
         repeated = frame.duplicated(keys, keep="first")
     else:
@@ -143,14 +159,14 @@ def check_membership(
     reported once already; listing every row again would bury that one error.
     """
     if codes is None:
-        unknown = ~frame[column].isin(known) & nonblank(frame[column])
+        unknown = ~frame[column].isin(known) & _filled(frame, column)
     else:  # (codes of the column, codes of the known values, number of codes)
         import numpy as np
         import pandas as pd
 
         present = np.zeros(codes[2], dtype=bool)
         present[codes[1]] = True
-        unknown = pd.Series(~present[codes[0]], index=frame.index) & nonblank(frame[column])
+        unknown = pd.Series(~present[codes[0]], index=frame.index) & _filled(frame, column)
     if len(known) == 0:
         unknown &= False
     for position in _rows(unknown):
@@ -191,17 +207,16 @@ class _IdCodes:
     @staticmethod
     def _encode(columns: dict[str, pd.Series]) -> tuple[dict[str, np.ndarray], int]:
         import numpy as np
-        import pandas as pd
 
         if not columns:
             return {}, 0
         arrays = [column.to_numpy(dtype=object) for column in columns.values()]
-        codes, uniques = pd.factorize(np.concatenate(arrays), use_na_sentinel=False)
+        codes, count = _factorize_text(np.concatenate(arrays))
         out, start = {}, 0
         for name, array in zip(columns, arrays, strict=True):
             out[name] = codes[start : start + len(array)].astype(np.int64)
             start += len(array)
-        return out, len(uniques)
+        return out, count
 
     def pair(self, name: str) -> np.ndarray:
         """(community, person) as one integer per row of roster, reps or scores."""
@@ -211,13 +226,47 @@ class _IdCodes:
         return self.community[name], self.community["communities"], self.communities
 
 
+def _factorize_text(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """pd.factorize(values, use_na_sentinel=False) for a column of text, faster.
+
+    Millions of distinct IDs make hashing Python strings in pandas slow; their hashes
+    (which Python keeps in each string) are factorised as integers instead. Equal text
+    has equal hashes; that no two different values share one is then checked, value by
+    value against the first value of its code, and any doubt (a collision, a NaN, a
+    value without a hash) falls back to factorising the values themselves.
+    """
+    import numpy as np
+    import pandas as pd
+
+    try:
+        hashes = np.fromiter(map(hash, values), dtype=np.int64, count=len(values))
+    except TypeError:
+        hashes = None
+    if hashes is not None:
+        codes, uniques = pd.factorize(hashes)
+        first = np.empty(len(uniques), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)
+        if bool((values[first[codes]] == values).all()):
+            return codes, len(uniques)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, len(uniques)
+
+
 def _has(frame: pd.DataFrame | None, column: str) -> bool:
     return frame is not None and column in frame
 
 
 def validate_year(data: YearData, report: Report | None = None) -> Report:
     """Check a loaded year; the reader's problems come first when a report is passed."""
-    report = report if report is not None else Report()
+    global _FILLED
+    _FILLED = {}
+    try:
+        return _validate_year(data, report if report is not None else Report())
+    finally:
+        _FILLED = None
+
+
+def _validate_year(data: YearData, report: Report) -> Report:
     ids = _IdCodes(data)
     communities = data.communities
     community_ids = communities["community_id"]
@@ -558,11 +607,16 @@ def _check_rater_quality(
     scores = data.scores
     if not items or len(scores) == 0:
         return
-    values = scores[items].astype(float)
-    complete = values.notna().all(axis=1)
-    full = values.eq(maxima.reindex(items).to_numpy()).all(axis=1) & complete
+    grid = scores[items].to_numpy(dtype=float)  # one 2-D array: row-wise work in numpy
+    values = pd.DataFrame(grid, index=scores.index, columns=items, copy=False)
+    finite = ~np.isnan(grid)
+    complete = pd.Series(finite.all(axis=1), index=scores.index)
+    full = pd.Series((grid == maxima.reindex(items).to_numpy()).all(axis=1), index=scores.index)
+    full &= complete
     # One distinct score on a complete row: its largest equals its smallest.
-    same = values.max(axis=1).eq(values.min(axis=1)) & complete & ~full & (len(items) > 1)
+    with np.errstate(invalid="ignore"):
+        one = grid.max(axis=1, initial=-np.inf) == grid.min(axis=1, initial=np.inf)
+    same = pd.Series(one, index=scores.index) & complete & ~full & (len(items) > 1)
     for kind, mask in (("full marks", full), ("the same score", same)):
         for position in _rows(mask):
             if kind != "full marks":

@@ -5,6 +5,7 @@ Commands live in their own modules of this package and register on `app`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import Annotated
@@ -57,6 +58,12 @@ from starcommunity.cli import draw_cmd, forms_cmd, score_cmd, validate_cmd  # no
 
 def main() -> None:
     """Entry point: no traceback ever reaches a user unless --debug asks for it."""
+    # A console or file in GBK cannot hold every character of a name (🎉): such a
+    # character is written as '?' rather than stopping the run.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)  # absent on a replaced stdout
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError):
+            reconfigure(errors="replace")
     try:
         app(standalone_mode=True)
     except SystemExit:
@@ -64,15 +71,32 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         raise SystemExit(130) from None
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): stop quietly, as other tools do.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(EXIT_INTERNAL) from None
     except BaseException as exc:  # the last line of defence; Rust panics are BaseExceptions
         if os.environ.get(DEBUG_ENV) or "--debug" in sys.argv:
             raise
+        if isinstance(exc, OSError):
+            # The file system said no (a folder where a file should be, a full disk, a
+            # file locked by Excel): the user can act on that; it is not a bug.
+            # os.replace(temporary, target) names the target second
+            name = exc.filename2 or exc.filename
+            where = f"{name}: " if name else ""
+            sys.stderr.write(f"Error: {where}{_one_line(exc.strerror or str(exc))}\n")
+            raise SystemExit(EXIT_INTERNAL) from None
         sys.stderr.write(
-            f"Unexpected error: {type(exc).__name__}: {exc}\n"
+            f"Unexpected error: {type(exc).__name__}: {_one_line(str(exc))}\n"
             "This is a bug in starcommunity. Run again with --debug and send the output "
             "to the developers.\n"
         )
         raise SystemExit(EXIT_INTERNAL) from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
 
 
 # The contract knows 0, 1 and 2; an unexpected failure is reported as "not done" (1).

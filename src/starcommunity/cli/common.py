@@ -140,7 +140,7 @@ def load_year_or_exit(
 
 
 QUIET_ENV = "STARCOMMUNITY_QUIET"
-# Reading at least this many bytes of score sheets gets a progress bar.
+# Reading at least this many bytes of input files gets a progress bar.
 PROGRESS_MIN_BYTES = 20_000_000
 _quiet_flag = False
 
@@ -191,7 +191,7 @@ class _ReadingProgress:
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task("Reading score sheets", total=total)
+            self.task = self.bar.add_task("Reading", total=total)
         self.bar.update(self.task, completed=done, description=f"Reading {name}")
 
     def close(self) -> None:

@@ -370,7 +370,7 @@ def draw_reps(
 
     from starcommunity import __version__
     from starcommunity.draw import DrawOptionError, draw, make_record
-    from starcommunity.io.writing import atomic_write_bytes, csv_text
+    from starcommunity.io.writing import atomic_write_all, csv_text
 
     stratify_value = stratify.value if stratify is not None else None
     # Options and seed are usage errors: check them before reading anything.
@@ -448,9 +448,14 @@ def draw_reps(
     old = existing + ([record_path] if record_path.is_file() else [])
     archived = archive(folder, old) if old else []
     reps_csv = csv_text(result.reps[REPS_FILE_COLUMNS].to_dict("records"), REPS_FILE_COLUMNS)
-    atomic_write_bytes(reps_path, UTF8_BOM + reps_csv.encode("utf-8"))
     record_text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
-    atomic_write_bytes(record_path, record_text.encode("utf-8"))
+    # Both or neither: a reps.csv without its matching record could not be verified.
+    atomic_write_all(
+        {
+            reps_path: UTF8_BOM + reps_csv.encode("utf-8"),
+            record_path: record_text.encode("utf-8"),
+        }
+    )
     for path in existing:  # e.g. a 代表名单.xlsx: archived above, replaced by reps.csv
         if path.resolve() != reps_path.resolve():
             path.unlink()

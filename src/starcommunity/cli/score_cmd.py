@@ -326,6 +326,12 @@ def rank(
             check_output_path(output, data.input_files, force=force)
         except OutputRefused as exc:
             fail_usage(str(exc))
+        sheets = (data.folder / "sheets").resolve()
+        if sheets in output.resolve().parents:
+            fail_usage(
+                f"--output {output} is inside {data.folder / 'sheets'}: the report would be "
+                "read as a score sheet next time. Write it elsewhere."
+            )
     validate_year(data, report)
     if not report.valid:
         _fail_with_report(report, language, output_format)

@@ -167,23 +167,28 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         report.add("nul-byte", file=display, row=line)
         return None
-    text = data.decode(encoding)
-    # pandas' C parser reads UTF-8 bytes much faster than a str (it would encode it).
+    # pandas' C parser reads UTF-8 bytes much faster than a str (it would encode it), so
+    # a UTF-8 file (checked strict above) is never decoded in full here.
+    text: str | None = None
     if encoding in ("utf-8", "utf-8-sig"):
         payload = data[3:] if encoding == "utf-8-sig" else data
+        head = payload[: 1 << 20].decode("utf-8", errors="ignore")
     else:
+        text = data.decode(encoding)
         payload = text.encode("utf-8")
+        head = text[: 1 << 20]
     del data
-    if "\x00" in text:  # UTF-16 text can hold NUL characters too
+    if text is not None and "\x00" in text:  # UTF-16 text can hold NUL characters too
         report.add("nul-byte", file=display, row=text.count("\n", 0, text.index("\x00")) + 1)
         return None
     # Title rows have fewer fields than the table below; the csv module copes, so it
     # finds the widest row first and pandas then reads with that many columns.
-    sample = text[: 1 << 20].splitlines()[: HEADER_SEARCH_ROWS * 4]
+    sample = head.splitlines()[: HEADER_SEARCH_ROWS * 4]
     widths = [len(row) for row in _csv_rows(sample)]
     width = max(widths, default=1)
-    lines = text.count("\n") + 1
-    if _too_wide(width, lines, text.count(",") + lines, widths, display, report):
+    # In UTF-8 the bytes of '\n' and ',' stand for nothing else: count them as bytes.
+    lines = payload.count(b"\n") + 1
+    if _too_wide(width, lines, payload.count(b",") + lines, widths, display, report):
         return None
     if lazy:
         head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1)
@@ -198,8 +203,8 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
                 partial=True,
             )
     cells = _csv_cells(payload, width)
-    del payload
     if cells is None:
+        text = text if text is not None else payload.decode("utf-8")
         cells = _read_csv_leniently(text, display, report)
         if cells is None:
             return None

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ def check_output_path(path: Path, inputs: Iterable[Path], *, force: bool) -> Non
         with contextlib.suppress(OSError):
             if Path(source).resolve() == target:
                 raise OutputRefused(f"{path} is one of the input files; choose another name.")
+    if target.is_dir():
+        raise OutputRefused(f"{path} is a folder; choose a file name.")
     if target.exists() and not force:
         raise OutputRefused(f"{path} already exists; pass --force to replace it.")
 
@@ -81,6 +83,35 @@ def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def atomic_write_all(files: Mapping[Path, bytes]) -> None:
+    """Write several files that belong together: a failure leaves all of them as they were.
+
+    Every temporary file is written and flushed first; only then are they renamed into
+    place, one right after the other.
+    """
+    temporaries: list[tuple[str, Path]] = []
+    try:
+        for target, data in files.items():
+            path = Path(target)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                prefix=f".{path.name[:40]}.", suffix=".tmp", dir=path.parent
+            )
+            temporaries.append((temporary, path))
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, 0o666 & ~_current_umask())
+        for temporary, path in temporaries:
+            os.replace(temporary, path)
+    except BaseException:
+        for temporary, _path in temporaries:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -318,12 +318,36 @@ def parse_numbers(
     return series(values), series(blank), series(not_a_number), series(repaired)
 
 
+class _BytesRead:
+    """Bytes read so far out of all the year's input files, told to a progress callback."""
+
+    def __init__(self, folder: Path, progress: Progress | None, scores: bool) -> None:
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+        if progress is not None:
+            files = [
+                path
+                for path in folder.iterdir()
+                if path.is_file() and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+            ]
+            if scores:
+                files += sheet_files(folder)
+            self.total = sum(path.stat().st_size for path in files)
+
+    def __call__(self, name: str, path: Path) -> None:
+        if self.progress is not None:
+            self.done += path.stat().st_size
+            self.progress(name, self.done, max(self.total, self.done))
+
+
 def _read_kind(
     folder: Path,
     kind: str,
     report: Report,
     data: YearData | None = None,
     required_file: bool = True,
+    read: _BytesRead | None = None,
 ) -> list[Table]:
     path = find_file(folder, kind, report)
     if data is not None:
@@ -335,6 +359,8 @@ def _read_kind(
     if data is not None:
         data.input_files.append(path)
     grids = read_grids(path, path.name, report)
+    if read is not None:
+        read(path.name, path)
     return _tables(grids, kind, report, data, sheet_folder=False)
 
 
@@ -425,7 +451,10 @@ def _concat(tables: list[Table], columns: list[str]) -> pd.DataFrame:
         data[column] = pd.Series(joined, dtype=object, copy=False)
     data["_row"] = pd.Series(np.concatenate([t.frame["_row"].to_numpy() for t in tables]))
     lengths = [len(t.frame) for t in tables]
-    data["_file"] = pd.Series(np.repeat([t.file for t in tables], lengths), dtype=str)
+    # one shared string object per file (np.repeat of a list would make numpy text)
+    data["_file"] = pd.Series(
+        np.repeat(np.array([t.file for t in tables], dtype=object), lengths), dtype=str
+    )
     sheets = [t.sheet for t in tables]
     if all(sheet is None for sheet in sheets):
         data["_sheet"] = pd.Series(np.full(sum(lengths), None, dtype=object), dtype=object)
@@ -627,8 +656,8 @@ def load_year(
 ) -> tuple[YearData, Report]:
     """Read every file of ROOT/YEAR. Raises YearFolderMissing only for a missing folder.
 
-    `progress`, when given, is called after each score sheet file with the file's name,
-    the bytes read so far and the bytes to read in all (for a progress bar).
+    `progress`, when given, is called after each file read with the file's name, the
+    bytes read so far and the bytes of every input file of the year (a progress bar).
     """
     import pandas as pd
 
@@ -650,17 +679,18 @@ def load_year(
         input_files=input_files,
     )
 
-    tables = _read_kind(folder, "communities", report, data)
+    read = _BytesRead(folder, progress, scores)
+    tables = _read_kind(folder, "communities", report, data, read=read)
     _strip_all(tables, report)
     data.communities = _concat(tables, ["community_id", "name", "area"])
 
-    tables = _read_kind(folder, "criteria", report, data)
+    tables = _read_kind(folder, "criteria", report, data, read=read)
     _text_columns_all(tables, ["item_id", "category", "name"], report)
     criteria = _concat(tables, ["item_id", "category", "name"])
     criteria["max_points"] = _number_column(tables, "max_points", report, "max-points-not-number")
     data.criteria = _drop_reserved_items(criteria, tables, report)
 
-    tables = _read_kind(folder, "roster", report, data, required_file=False)
+    tables = _read_kind(folder, "roster", report, data, required_file=False, read=read)
     if tables:
         _text_columns_all(
             tables,
@@ -673,7 +703,7 @@ def load_year(
         _parse_bool(roster, "eligible", tables, report)
         data.roster = roster
 
-    tables = _read_kind(folder, "reps", report, data, required_file=False)
+    tables = _read_kind(folder, "reps", report, data, required_file=False, read=read)
     if tables:
         _text_columns_all(tables, ["community_id", "order", "resident_id", "name", "role"], report)
         reps = _concat(tables, ["community_id", "order", "resident_id", "name", "role"])
@@ -695,12 +725,14 @@ def load_year(
         reps["role"] = roles.fillna(reps["role"])
         data.reps = reps
 
-    tables = _read_kind(folder, "flags", report, data, required_file=False)
+    tables = _read_kind(folder, "flags", report, data, required_file=False, read=read)
     _text_columns_all(tables, ["community_id", "flag", "date", "note"], report)
     data.flags = _concat(tables, ["community_id", "flag", "date", "note"])
 
     if scores:
-        data.scores = _load_sheets(folder, data, report, progress)
+        data.scores = _load_sheets(folder, data, report, read)
+    else:  # not read, but still inputs: no output may ever be written over one
+        data.input_files.extend(sheet_files(folder))
     return data, report
 
 
@@ -814,7 +846,7 @@ def _load_sheets(
     folder: Path,
     data: YearData,
     report: Report,
-    progress: Progress | None = None,
+    read: _BytesRead | None = None,
 ) -> pd.DataFrame:
     """Every score sheet as one wide frame.
 
@@ -830,10 +862,7 @@ def _load_sheets(
     tables: list[Table] = []
     pieces: list[dict[str, np.ndarray]] = []
     excel: list[int] = []
-    paths = sheet_files(folder)
-    sizes = [path.stat().st_size for path in paths]
-    total, done = sum(sizes), 0
-    for path, size in zip(paths, sizes, strict=True):
+    for path in sheet_files(folder):
         display = str(path.relative_to(folder))
         data.input_files.append(path)
         file_report = Report()
@@ -853,9 +882,8 @@ def _load_sheets(
                 pieces.append(_score_block(tables, [number], item_ids, deferred))
                 # its cells now live in the piece; a copy, as a view would keep them all
                 table.frame = table.frame.iloc[:0].copy()
-        done += size
-        if progress is not None:
-            progress(display, done, total)
+        if read is not None:
+            read(display, path)
     if excel:
         pieces.append(_score_block(tables, excel, item_ids, deferred))
         for number in excel:
@@ -1040,6 +1068,13 @@ def _score_block(
             result[item_id] = np.full(len(frame), np.nan)
             continue
         raw = frame[item_id]
+        if raw.dtype.kind in "fiu" and not from_excel and absent(item_id) is None:
+            # pandas' C parser typed the column: every cell a number (it leaves a column
+            # with any blank or 'nan' as text), so nothing is blank or to repair
+            typed = raw.to_numpy(dtype=np.float64, copy=True)
+            if not np.isnan(typed).any():
+                result[item_id] = typed
+                continue
         values, blank, not_a_number, repaired = (
             series.to_numpy(copy=True) for series in parse_numbers(raw, from_excel)
         )
