@@ -325,7 +325,10 @@ def rank(
         try:
             check_output_path(output, data.input_files, force=force)
         except OutputRefused as exc:
-            fail_usage(str(exc))
+            if not exc.exists:
+                fail_usage(str(exc))
+            say(str(exc))
+            raise typer.Exit(EXIT_DATA) from None
         sheets = (data.folder / "sheets").resolve()
         if sheets in output.resolve().parents:
             fail_usage(

@@ -37,7 +37,16 @@ WINDOWS_RESERVED = frozenset(
 
 
 class OutputRefused(Exception):
-    """An output that would overwrite an input or an earlier result without --force."""
+    """An output that would overwrite an input or an earlier result without --force.
+
+    ``exists`` tells the two apart: an earlier result is kept until the user asks for
+    --force (exit 1, like any refusal of the data's state); a path that is an input or
+    a folder is a wrong choice of name (a usage error).
+    """
+
+    def __init__(self, message: str, *, exists: bool = False) -> None:
+        super().__init__(message)
+        self.exists = exists
 
 
 def check_output_path(path: Path, inputs: Iterable[Path], *, force: bool) -> None:
@@ -50,7 +59,7 @@ def check_output_path(path: Path, inputs: Iterable[Path], *, force: bool) -> Non
     if target.is_dir():
         raise OutputRefused(f"{path} is a folder; choose a file name.")
     if target.exists() and not force:
-        raise OutputRefused(f"{path} already exists; pass --force to replace it.")
+        raise OutputRefused(f"{path} already exists; pass --force to replace it.", exists=True)
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
