@@ -283,3 +283,16 @@ def test_groups_in_the_documents_long_wording_are_understood(cli: Cli, year: Pat
     write_csv(year / OFFICE, rows)
     exit_code, report = problems(cli, year)
     assert exit_code == 0, report["errors"]
+
+
+def test_piped_help_is_plain_and_imports_neither_rich_nor_pandas() -> None:
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "starcommunity", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith("Usage:")
+    assert "rank" in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert not imported & {"pandas", "openpyxl", "python_calamine", "rich", "rich.console"}

@@ -64,6 +64,9 @@ def main() -> None:
     if reconfigure is not None:
         with contextlib.suppress(ValueError):
             reconfigure(errors="replace")
+    if not sys.stdout.isatty():
+        # Rich help costs about 80 ms of imports; scripts and pipes get plain help text.
+        app.rich_markup_mode = None
     try:
         app(standalone_mode=True)
     except SystemExit:
