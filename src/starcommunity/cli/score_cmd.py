@@ -19,6 +19,7 @@ from starcommunity.cli.common import (
     FormatOption,
     LangOption,
     OutputFormat,
+    QuietOption,
     RootOption,
     YearOption,
     fail_usage,
@@ -147,6 +148,7 @@ def score(
     root: RootOption = Path("."),
     output_format: FormatOption = OutputFormat.table,
     lang: LangOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Show each community's group scores and weighted total, also for a year in progress.
 
@@ -289,6 +291,7 @@ def rank(
     force: ForceOption = False,
     output_format: FormatOption = OutputFormat.table,
     lang: LangOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Rank every community of the district and assign three, four or five stars.
 
@@ -385,6 +388,7 @@ def history(
     root: RootOption = Path("."),
     output_format: FormatOption = OutputFormat.table,
     lang: LangOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Stars of every community in every year under ROOT that can be ranked (七、4).
 

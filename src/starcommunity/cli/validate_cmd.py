@@ -14,6 +14,7 @@ from starcommunity.cli.common import (
     FormatOption,
     LangOption,
     OutputFormat,
+    QuietOption,
     RootOption,
     YearOption,
     load_year_or_exit,
@@ -33,6 +34,7 @@ def validate(
     root: RootOption = Path("."),
     output_format: FormatOption = OutputFormat.table,
     lang: LangOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Check every file of a year folder and list every problem found.
 

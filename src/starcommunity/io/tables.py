@@ -231,7 +231,9 @@ def _csv_cells(
     """
     import pandas as pd
 
-    dtype: Any = str if not numeric else {i: str for i in range(width) if i not in numeric}
+    # object, not pandas' str dtype: the same Python strings, without a second pass
+    # over millions of cells to wrap them
+    dtype: Any = object if not numeric else {i: object for i in range(width) if i not in numeric}
     try:
         return pd.read_csv(
             io.BytesIO(text),
@@ -607,7 +609,10 @@ def map_distinct(values: pd.Series, func: Callable[[pd.Series], Any]) -> np.ndar
 
     if values.dtype.kind == "O" and not isinstance(values.dtype, pd.StringDtype):
         raw = values.to_numpy(dtype=object)
-        kinds = {kind for kind in set(map(type, raw)) if issubclass(kind, (int, float))}
+        if _all_text(raw):
+            kinds = set()
+        else:
+            kinds = {kind for kind in set(map(type, raw)) if issubclass(kind, (int, float))}
         if len(kinds) > 1:
             return np.asarray(func(pd.Series(raw, dtype=object)), dtype=object)
     else:
