@@ -27,6 +27,20 @@ def year(root: Path) -> Path:
     return root / "2008"
 
 
+@pytest.fixture
+def root_2008_only(tmp_path: Path) -> Path:
+    """tmp_path itself as the root, holding a copy of samples/2008 alone."""
+    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
+    return tmp_path
+
+
+def run(*args: str | Path) -> Any:
+    """The CLI in-process; an exception is caught into the result, as a user's run would."""
+    from starcommunity.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
 def folder_digest(folder: Path) -> dict[str, str]:
     """SHA-256 of every file below a folder, to prove a command changed nothing."""
     return {

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner, Result
 
-from starcommunity.cli import app
 from starcommunity.draw import announce, draw, make_record
 from starcommunity.io.year import load_year
+from tests.conftest import run
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SEED = "2008-11-25 双色球 2008138"
@@ -25,15 +24,9 @@ RFC_SEED = "9319/2 5 12 8 10/9 18 26 34 41 45"
 BOM = b"\xef\xbb\xbf"
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A copy of samples/2008 (with its reps.csv) under tmp_path."""
-    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
-    return tmp_path
+def root(root_2008_only: Path) -> Path:
+    return root_2008_only
 
 
 @pytest.fixture

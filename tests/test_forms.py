@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from typer.testing import CliRunner, Result
 
 from starcommunity.cli import app
 from starcommunity.io.tables import strip_trailing_note
 from starcommunity.io.year import item_header_keys, load_year
 from starcommunity.report.forms import FormItem, item_header
+from tests.conftest import run
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 META = ["社区编号", "评分组", "评分人编号", "评分人姓名", "日期"]
@@ -25,14 +25,9 @@ SCORE_SHEETS = ("居民代表", "办事处", "区农委")
 MAXIMUM = re.compile(r"（([0-9.]+)分）$")
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
-
-
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
-    return tmp_path
+def root(root_2008_only: Path) -> Path:
+    return root_2008_only
 
 
 @pytest.fixture
