@@ -170,18 +170,9 @@ def reps_files(folder: Path) -> list[Path]:
     All of them, not just the first, so --force archives them all and the folder is
     not left with two reps files (an ambiguous-file error).
     """
-    from starcommunity.io.headers import FILE_STEMS, header_key
-    from starcommunity.io.tables import CSV_SUFFIXES, EXCEL_SUFFIXES
+    from starcommunity.io.year import files_of_kind
 
-    stems = {header_key(stem) for stem in FILE_STEMS["reps"]}
-    return sorted(
-        path
-        for path in folder.iterdir()
-        if path.is_file()
-        and not path.name.startswith(("~$", "."))
-        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
-        and header_key(path.stem) in stems
-    )
+    return files_of_kind(folder, "reps")
 
 
 def read_record(folder: Path, lang: str) -> tuple[dict[str, Any] | None, str | None]:

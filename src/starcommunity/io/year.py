@@ -97,10 +97,10 @@ def year_folder(root: Path, year: str | int) -> Path:
     return folder
 
 
-def find_file(folder: Path, kind: str, report: Report) -> Path | None:
-    """communities.csv or communities.xlsx (or a Chinese name); two at once is ambiguous."""
+def files_of_kind(folder: Path, kind: str) -> list[Path]:
+    """Every file of the folder that is a `kind` file (any accepted name, CSV or Excel)."""
     stems = {header_key(stem) for stem in FILE_STEMS[kind]}
-    found = sorted(
+    return sorted(
         path
         for path in folder.iterdir()
         if path.is_file()
@@ -108,6 +108,11 @@ def find_file(folder: Path, kind: str, report: Report) -> Path | None:
         and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
         and header_key(path.stem) in stems
     )
+
+
+def find_file(folder: Path, kind: str, report: Report) -> Path | None:
+    """communities.csv or communities.xlsx (or a Chinese name); two at once is ambiguous."""
+    found = files_of_kind(folder, kind)
     if len(found) > 1:
         report.add(
             "ambiguous-file",
