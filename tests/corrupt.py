@@ -197,6 +197,17 @@ def _load_workbook(path: Path):  # type: ignore[no-untyped-def]
     return load_workbook(path)
 
 
+def _open_random_workbook(folder: Path, rng: random.Random, what: str):  # type: ignore[no-untyped-def]
+    """(path, workbook) of a random .xlsx, or the label saying why there is none."""
+    path = _pick(rng, folder, EXCEL_SUFFIXES)
+    if path is None:
+        return f"{what}: nothing"
+    try:
+        return path, _load_workbook(path)
+    except Exception:
+        return f"{what} {path.name}: unreadable"
+
+
 def _clean_for_openpyxl(value: object) -> object:
     """openpyxl refuses control characters; those go into CSV corruptions instead."""
     if isinstance(value, str):
@@ -543,13 +554,10 @@ def csv_unicode(folder: Path, rng: random.Random) -> str:
 
 
 def xlsx_junk_cells(folder: Path, rng: random.Random) -> str:
-    path = _pick(rng, folder, EXCEL_SUFFIXES)
-    if path is None:
-        return "xlsx junk: nothing"
-    try:
-        workbook = _load_workbook(path)
-    except Exception:
-        return f"xlsx junk {path.name}: unreadable"
+    opened = _open_random_workbook(folder, rng, "xlsx junk")
+    if isinstance(opened, str):
+        return opened
+    path, workbook = opened
     count = rng.randint(1, 12)
     for _ in range(count):
         sheet = rng.choice(workbook.worksheets)
@@ -567,13 +575,10 @@ def xlsx_junk_cells(folder: Path, rng: random.Random) -> str:
 
 
 def xlsx_shuffle(folder: Path, rng: random.Random) -> str:
-    path = _pick(rng, folder, EXCEL_SUFFIXES)
-    if path is None:
-        return "xlsx shuffle: nothing"
-    try:
-        workbook = _load_workbook(path)
-    except Exception:
-        return f"xlsx shuffle {path.name}: unreadable"
+    opened = _open_random_workbook(folder, rng, "xlsx shuffle")
+    if isinstance(opened, str):
+        return opened
+    path, workbook = opened
     sheet = rng.choice(workbook.worksheets)
     operation = rng.randrange(6)
     if operation == 0:
@@ -596,13 +601,10 @@ def xlsx_shuffle(folder: Path, rng: random.Random) -> str:
 
 def xlsx_sheets(folder: Path, rng: random.Random) -> str:
     """Odd sheets: empty, hidden, oddly named, very wide, header only."""
-    path = _pick(rng, folder, EXCEL_SUFFIXES)
-    if path is None:
-        return "xlsx sheets: nothing"
-    try:
-        workbook = _load_workbook(path)
-    except Exception:
-        return f"xlsx sheets {path.name}: unreadable"
+    opened = _open_random_workbook(folder, rng, "xlsx sheets")
+    if isinstance(opened, str):
+        return opened
+    path, workbook = opened
     operation = rng.randrange(5)
     if operation == 0:
         workbook.create_sheet("空白")
@@ -704,13 +706,10 @@ def xlsx_from_csv(folder: Path, rng: random.Random) -> str:
 
 def xlsx_far_cell(folder: Path, rng: random.Random) -> str:
     """One value far below or right of the table, as a slipped Ctrl+End leaves it."""
-    path = _pick(rng, folder, EXCEL_SUFFIXES)
-    if path is None:
-        return "far cell: nothing"
-    try:
-        workbook = _load_workbook(path)
-    except Exception:
-        return f"far cell {path.name}: unreadable"
+    opened = _open_random_workbook(folder, rng, "far cell")
+    if isinstance(opened, str):
+        return opened
+    path, workbook = opened
     row, column = rng.choice([(1048576, 16384), (1048576, 1), (5, 16384), (150000, 2), (40, 300)])
     rng.choice(workbook.worksheets).cell(row=row, column=column).value = _clean_for_openpyxl(
         _excel_junk(rng) or "x"
