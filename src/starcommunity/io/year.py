@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from starcommunity.io.forked import ForkedJob
+
 META_COLUMNS = ("_file", "_sheet", "_row")
 # progress(file just read, bytes read so far, bytes to read in all)
 Progress = Callable[[str, int, int], None]
@@ -695,6 +697,16 @@ def load_year(
     criteria["max_points"] = _number_column(tables, "max_points", report, "max-points-not-number")
     data.criteria = _drop_reserved_items(criteria, tables, report)
 
+    # The score sheets are read in a forked child (the other core) while this process
+    # reads the roster, reps and flags and the first sheets; see _share_sheets.
+    sheet_paths = sheet_files(folder) if scores else []
+    own_sheets, child_sheets = _share_sheets(folder, sheet_paths)
+    child = None
+    if child_sheets:
+        child = _start_sheets_child(folder, data, child_sheets, progress=progress is not None)
+    if child is None:
+        own_sheets, child_sheets = sheet_paths, []
+
     tables = _read_kind(folder, "roster", report, data, required_file=False, read=read)
     if tables:
         _text_columns_all(
@@ -735,7 +747,11 @@ def load_year(
     data.flags = _concat(tables, ["community_id", "flag", "date", "note"])
 
     if scores:
-        data.scores = _load_sheets(folder, data, report, read)
+        frames = [_load_sheets(folder, data, report, read, own_sheets)]
+        if child is not None:
+            frames.append(_collect_sheets_child(child, folder, data, report, read, child_sheets))
+        frames = [frame for frame in frames if len(frame)] or frames[:1]
+        data.scores = frames[0] if len(frames) == 1 else _join_frames(frames)
     else:  # not read, but still inputs: no output may ever be written over one
         data.input_files.extend(sheet_files(folder))
     return data, report
@@ -847,13 +863,112 @@ SCORE_META = ("community_id", "group", "rater_id", "rater_name", "date")
 TEXT_META = ("community_id", "group", "rater_id", "rater_name")
 
 
+# Below this many bytes of score sheets a second process costs more than it saves.
+PARALLEL_MIN_BYTES = 2_000_000
+# A byte of score sheet takes about 1.25 times as long to read and check as a byte of
+# roster or reps (measured on the bench's city and nation years).
+SHEET_BYTE_COST = 1.25
+
+
+def _share_sheets(folder: Path, sheet_paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The sheets this process reads and those a child reads, about half the bytes each.
+
+    This process also reads the roster, reps and flags, so the child takes sheets from
+    the end until it has half of the work; each share stays in file order, so the
+    two results joined are what one process reading them all would give.
+    """
+    from starcommunity.io.forked import can_fork
+
+    sizes = [path.stat().st_size * SHEET_BYTE_COST for path in sheet_paths]
+    if sum(sizes) < PARALLEL_MIN_BYTES * SHEET_BYTE_COST or not can_fork():
+        return sheet_paths, []
+    others = sum(
+        path.stat().st_size
+        for kind in ("roster", "reps", "flags")
+        for path in files_of_kind(folder, kind)
+    )
+    half = (others + sum(sizes)) / 2
+    split = len(sheet_paths)
+    taken = 0
+    while split > 0 and taken + sizes[split - 1] / 2 <= half:
+        split -= 1
+        taken += sizes[split]
+    if split == len(sheet_paths):
+        return sheet_paths, []
+    return sheet_paths[:split], sheet_paths[split:]
+
+
+def _start_sheets_child(
+    folder: Path, data: YearData, paths: list[Path], progress: bool
+) -> ForkedJob | None:
+    """Fork a child that reads `paths` and sends back what _load_sheets found and made.
+
+    With `progress`, it tells each file it has read (the parent moves its progress bar
+    when it collects; a pipe holds a few hundred such messages before the child waits).
+    """
+    from starcommunity.io import forked
+
+    def work(send: forked.Sender) -> None:
+        # the child's own copies: only what its sheets add is sent back
+        data.sheets, data.encodings, data.input_files = {}, {}, []
+        report = Report()
+        tell = (lambda display, path: send.progress((display, path))) if progress else None
+        frame = _load_sheets(folder, data, report, tell, paths)
+        send.part((report.problems, data.sheets, data.encodings, data.input_files))
+        for name in list(frame.columns):
+            send.part((name, frame.pop(name).to_numpy()))
+
+    return forked.start(work)
+
+
+def _collect_sheets_child(
+    child: ForkedJob,
+    folder: Path,
+    data: YearData,
+    report: Report,
+    read: _BytesRead,
+    paths: list[Path],
+) -> pd.DataFrame:
+    """The child's sheets, its problems after this process's own; read here if it failed."""
+    import pandas as pd
+
+    parts = child.collect(lambda message: read(*message))
+    if parts is None:
+        return _load_sheets(folder, data, report, read, paths)
+    (problems, sheets, encodings, input_files), *columns = parts
+    report.problems.extend(problems)
+    data.sheets.update(sheets)
+    data.encodings.update(encodings)
+    data.input_files.extend(input_files)
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object, copy=False) if values.dtype == object else values
+            for name, values in columns
+        },
+        copy=False,
+    )
+
+
+def _join_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Score frames of the same columns one after another, a column at a time."""
+    import numpy as np
+    import pandas as pd
+
+    columns = {}
+    for name in frames[0].columns:
+        values = np.concatenate([frame.pop(name).to_numpy() for frame in frames])
+        columns[name] = pd.Series(values, dtype=object) if values.dtype == object else values
+    return pd.DataFrame(columns, copy=False)
+
+
 def _load_sheets(
     folder: Path,
     data: YearData,
     report: Report,
-    read: _BytesRead | None = None,
+    read: Callable[[str, Path], None] | None = None,
+    paths: list[Path] | None = None,
 ) -> pd.DataFrame:
-    """Every score sheet as one wide frame.
+    """Every score sheet (or those in `paths`) as one wide frame.
 
     CSV files are processed file by file (they are few and large; pandas types their
     score columns); Excel sheets are gathered and processed in one batch (they are many
@@ -867,7 +982,7 @@ def _load_sheets(
     tables: list[Table] = []
     pieces: list[dict[str, np.ndarray]] = []
     excel: list[int] = []
-    for path in sheet_files(folder):
+    for path in sheet_files(folder) if paths is None else paths:
         display = str(path.relative_to(folder))
         data.input_files.append(path)
         file_report = Report()

@@ -1,0 +1,115 @@
+"""Run part of a read in a forked child process, so a 2-core machine reads on both cores.
+
+The child is a copy of this process made by os.fork (Linux, macOS): it needs no
+re-import and inherits what was read so far. It streams its results back through a
+pipe, one pickled message at a time, so nothing is held twice in full. Where fork is
+missing (Windows), or anything goes wrong in the child, the caller does the work itself:
+a child can only make a run faster, never change its result or its error messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+# Messages from the child: ("progress", payload) and ("part", payload) any number of
+# times, then ("done", None). A child that fails sends ("failed", reason) or just dies;
+# either way the parent gets no result.
+_PROGRESS, _PART, _DONE, _FAILED = "progress", "part", "done", "failed"
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and os.environ.get("STARCOMMUNITY_NO_FORK", "") in ("", "0")
+
+
+@dataclass
+class ForkedJob:
+    """A child process at work; collect() gathers what it sends."""
+
+    pid: int
+    pipe: IO[bytes]
+
+    def collect(self, on_progress: Callable[[Any], None] | None = None) -> list[Any] | None:
+        """The parts the child sent, in order; None when it failed or died.
+
+        Progress messages are passed to on_progress as they are read.
+        """
+        parts: list[Any] = []
+        result: list[Any] | None = None
+        try:
+            while True:
+                kind, payload = pickle.load(self.pipe)
+                if kind == _PROGRESS:
+                    if on_progress is not None:
+                        on_progress(payload)
+                elif kind == _PART:
+                    parts.append(payload)
+                else:
+                    result = parts if kind == _DONE else None
+                    break
+        except (EOFError, OSError, pickle.UnpicklingError):
+            result = None  # the child died (killed, out of memory): no result
+        finally:
+            self.pipe.close()
+            os.waitpid(self.pid, 0)
+        return result
+
+
+class Sender:
+    """What the child's work uses to send progress and the parts of its result."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        self._pipe = pipe
+
+    def progress(self, payload: Any) -> None:
+        pickle.dump((_PROGRESS, payload), self._pipe, protocol=5)
+        self._pipe.flush()  # the parent shows it now, not when the buffer fills
+
+    def part(self, payload: Any) -> None:
+        pickle.dump((_PART, payload), self._pipe, protocol=5)
+
+
+def start(work: Callable[[Sender], None]) -> ForkedJob | None:
+    """Fork a child that runs `work(sender)`; None when this system cannot fork.
+
+    When start returns None the caller does the work itself.
+    """
+    if not can_fork():
+        return None
+    # Anything still buffered would be written twice, once by each process.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _run_child(work, write_end)
+    os.close(write_end)
+    return ForkedJob(pid=pid, pipe=os.fdopen(read_end, "rb", buffering=1 << 20))
+
+
+def _run_child(work: Callable[[Sender], None], write_end: int) -> None:
+    code = 1
+    try:
+        with os.fdopen(write_end, "wb", buffering=1 << 20) as pipe:
+            try:
+                work(Sender(pipe))
+                pickle.dump((_DONE, None), pipe, protocol=5)
+                code = 0
+            except BaseException as exc:  # the parent redoes the work and reports it
+                with contextlib.suppress(BaseException):
+                    pickle.dump((_FAILED, repr(exc)), pipe, protocol=5)
+    finally:
+        # No atexit handlers, no flushing of the parent's streams: they are not ours.
+        os._exit(code)

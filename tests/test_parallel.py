@@ -1,0 +1,147 @@
+"""Score sheets read in a forked child (issue 5) give exactly what one process gives.
+
+The bundled samples are far below the size at which a child is worth forking, so these
+tests lower the threshold to 0 and compare each load with a run where forking is off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pandas.testing import assert_frame_equal
+
+from starcommunity.io import forked
+from starcommunity.io import year as year_module
+from starcommunity.io.year import load_year
+from tests.conftest import SAMPLES, run
+from tests.corrupt import corrupt_year
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Fork at any size; the list holds one entry per child forked."""
+    monkeypatch.setattr(year_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.delenv("STARCOMMUNITY_NO_FORK", raising=False)
+    started: list[int] = []
+    real_start = forked.start
+
+    def counting_start(work: Any) -> Any:
+        job = real_start(work)
+        if job is not None:
+            started.append(job.pid)
+        return job
+
+    monkeypatch.setattr(forked, "start", counting_start)
+    return started
+
+
+def _load(root: Path, year: str = "2008", **kwargs: Any) -> tuple[Any, list[dict[str, Any]]]:
+    data, report = load_year(root, year, **kwargs)
+    return data, [problem.to_dict() for problem in report.problems]
+
+
+def _load_in_one_process(root: Path, year: str = "2008") -> tuple[Any, list[dict[str, Any]]]:
+    os.environ["STARCOMMUNITY_NO_FORK"] = "1"
+    try:
+        return _load(root, year)
+    finally:
+        del os.environ["STARCOMMUNITY_NO_FORK"]
+
+
+def _assert_same(forked_load: tuple[Any, list], single: tuple[Any, list]) -> None:
+    (data, problems), (expected, expected_problems) = forked_load, single
+    assert problems == expected_problems
+    assert_frame_equal(data.scores, expected.scores)
+    assert data.sheets == expected.sheets
+    assert data.encodings == expected.encodings
+    assert data.input_files == expected.input_files
+    for name in ("roster", "reps", "flags", "communities", "criteria"):
+        frame, expected_frame = getattr(data, name), getattr(expected, name)
+        if expected_frame is None:
+            assert frame is None
+        else:
+            assert_frame_equal(frame, expected_frame)
+
+
+@pytest.mark.parametrize("sheet_byte_cost", [0.01, 100.0])
+def test_a_forked_read_equals_a_single_process_read(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch, sheet_byte_cost: float
+) -> None:
+    # from the child reading every sheet (0.01) to it reading half of them (100)
+    monkeypatch.setattr(year_module, "SHEET_BYTE_COST", sheet_byte_cost)
+    sheets = year_module.sheet_files(SAMPLES / "2008")
+    _own, child_share = year_module._share_sheets(SAMPLES / "2008", sheets)
+    if sheet_byte_cost < 1:
+        assert child_share == sheets
+    else:
+        assert 0 < len(child_share) < len(sheets)
+    _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
+    assert len(forks) == 1
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_broken_folders_report_the_same_problems_in_the_same_order(
+    forks: list[int], tmp_path: Path, seed: int
+) -> None:
+    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
+    corrupt_year(tmp_path / "2008", random.Random(seed), count=3)
+    try:
+        single = _load_in_one_process(tmp_path)
+    except year_module.YearFolderMissing:
+        pytest.skip("the corruption removed the year folder")
+    _assert_same(_load(tmp_path), single)
+
+
+def test_a_child_that_dies_is_redone_in_the_parent(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def die(self: forked.Sender, payload: Any) -> None:
+        os._exit(3)  # as if killed for memory halfway through sending
+
+    monkeypatch.setattr(forked.Sender, "part", die)
+    _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
+    assert len(forks) == 1
+
+
+def test_a_child_that_fails_is_redone_in_the_parent(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real_load_sheets = year_module._load_sheets
+
+    def fails_in_the_child(*args: Any, **kwargs: Any) -> Any:
+        if os.getpid() not in calls[:1]:
+            raise MemoryError
+        return real_load_sheets(*args, **kwargs)
+
+    calls.append(os.getpid())
+    monkeypatch.setattr(year_module, "_load_sheets", fails_in_the_child)
+    _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
+
+
+def test_progress_counts_every_byte_read_by_either_process(forks: list[int]) -> None:
+    seen: list[tuple[str, int, int]] = []
+    _load(SAMPLES, progress=lambda name, done, total: seen.append((name, done, total)))
+    assert forks
+    names = [name for name, _done, _total in seen]
+    for path in year_module.sheet_files(SAMPLES / "2008"):
+        assert str(path.relative_to(SAMPLES / "2008")) in names
+    assert seen[-1][1] == seen[-1][2]
+
+
+def test_rank_json_is_the_same_with_and_without_a_child(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forked_run = run("rank", "--root", SAMPLES, "--year", "2008", "--format", "json")
+    assert forked_run.exit_code == 0, forked_run.output
+    assert forks
+    monkeypatch.setenv("STARCOMMUNITY_NO_FORK", "1")
+    single = run("rank", "--root", SAMPLES, "--year", "2008", "--format", "json")
+    assert json.loads(forked_run.stdout)
+    assert forked_run.stdout == single.stdout
