@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import random
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -69,20 +72,91 @@ def _assert_same(forked_load: tuple[Any, list], single: tuple[Any, list]) -> Non
             assert_frame_equal(frame, expected_frame)
 
 
-@pytest.mark.parametrize("sheet_byte_cost", [0.01, 100.0])
+@pytest.fixture(params=["neither", "parent", "child"])
+def slow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list]:
+    """Delay one side, so that each split happens: the parent reading every sheet file,
+    the child reading every one, or something in between. Returns the side and the
+    files the parent claimed."""
+    parent = os.getpid()
+    real_front, real_back = forked.Claims.front, forked.Claims.back
+    claimed: list[int] = []
+
+    def front(self: forked.Claims) -> int | None:
+        if request.param == "parent":
+            time.sleep(0.5)
+        task = real_front(self)
+        if task is not None:
+            claimed.append(task)
+        return task
+
+    def back(self: forked.Claims) -> int | None:
+        if request.param == "child" and os.getpid() != parent:
+            time.sleep(0.5)
+        return real_back(self)
+
+    monkeypatch.setattr(forked.Claims, "front", front)
+    monkeypatch.setattr(forked.Claims, "back", back)
+    return str(request.param), claimed
+
+
 def test_a_forked_read_equals_a_single_process_read(
-    forks: list[int], monkeypatch: pytest.MonkeyPatch, sheet_byte_cost: float
+    forks: list[int], slow: tuple[str, list[int]]
 ) -> None:
-    # from the child reading every sheet (0.01) to it reading half of them (100)
-    monkeypatch.setattr(year_module, "SHEET_BYTE_COST", sheet_byte_cost)
-    sheets = year_module.sheet_files(SAMPLES / "2008")
-    _own, child_share = year_module._share_sheets(SAMPLES / "2008", sheets)
-    if sheet_byte_cost < 1:
-        assert child_share == sheets
-    else:
-        assert 0 < len(child_share) < len(sheets)
     _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
     assert len(forks) == 1
+    side, claimed = slow
+    files = len(year_module.sheet_files(SAMPLES / "2008"))
+    if side == "child":
+        assert claimed  # the parent read some sheets
+    if side == "parent":
+        assert len(claimed) < files  # the child read some sheets
+
+
+def test_each_task_is_claimed_once_by_parent_and_child() -> None:
+    claims = forked.Claims(200)
+
+    def child_work(send: forked.Sender) -> None:
+        while (task := claims.back()) is not None:
+            send.part(task)
+
+    job = forked.start(child_work)
+    assert job is not None
+    parents = []
+    while (task := claims.front()) is not None:
+        parents.append(task)
+    childs = job.collect()
+    assert childs is not None
+    assert parents == list(range(len(parents)))
+    assert childs == list(range(199, len(parents) - 1, -1))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", "b", "a", None, "", "社区"],
+        ["x", float("nan"), None],  # NaN beside None: sent as it is
+        ["a\x00b", "c"],  # a NUL inside a value
+        [1.5, "1.5", True],
+        [None, None],
+        [],
+    ],
+)
+def test_a_packed_column_comes_back_equal(values: list[Any]) -> None:
+    column = np.array(values, dtype=object)
+    back = forked.unpack_column(pickle.loads(pickle.dumps(forked.pack_column(column))))
+    assert back.dtype == object
+    assert len(back) == len(column)
+    for got, expected in zip(back, column, strict=True):
+        assert type(got) is type(expected)
+        assert got == expected or (got != got and expected != expected)
+
+
+def test_a_packed_text_column_shares_one_object_per_value() -> None:
+    column = np.array(["区农委", "居民代表"] * 1000, dtype=object)
+    packed = forked.pack_column(column)
+    assert packed[0] == "text"
+    back = forked.unpack_column(pickle.loads(pickle.dumps(packed)))
+    assert len({id(value) for value in back}) == 2
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -113,15 +187,15 @@ def test_a_child_that_fails_is_redone_in_the_parent(
     forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[int] = []
-    real_load_sheets = year_module._load_sheets
+    real_read_sheets = year_module._read_sheets
 
     def fails_in_the_child(*args: Any, **kwargs: Any) -> Any:
         if os.getpid() not in calls[:1]:
             raise MemoryError
-        return real_load_sheets(*args, **kwargs)
+        return real_read_sheets(*args, **kwargs)
 
     calls.append(os.getpid())
-    monkeypatch.setattr(year_module, "_load_sheets", fails_in_the_child)
+    monkeypatch.setattr(year_module, "_read_sheets", fails_in_the_child)
     _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
 
 

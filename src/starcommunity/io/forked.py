@@ -5,17 +5,25 @@ re-import and inherits what was read so far. It streams its results back through
 pipe, one pickled message at a time, so nothing is held twice in full. Where fork is
 missing (Windows), or anything goes wrong in the child, the caller does the work itself:
 a child can only make a run faster, never change its result or its error messages.
+
+Parent and child share a list of tasks (Claims): the parent takes from the front, the
+child from the back, until they meet. Neither needs to know in advance how fast it is.
 """
 
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import pickle
+import struct
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Messages from the child: ("progress", payload) and ("part", payload) any number of
 # times, then ("done", None). A child that fails sends ("failed", reason) or just dies;
@@ -113,3 +121,66 @@ def _run_child(work: Callable[[Sender], None], write_end: int) -> None:
     finally:
         # No atexit handlers, no flushing of the parent's streams: they are not ours.
         os._exit(code)
+
+
+class Claims:
+    """Tasks 0..n-1 shared by parent and child: the parent claims from the front, the
+    child from the back, each task exactly once. Make it before forking."""
+
+    _FORMAT = "qq"  # next task from the front, one past the next from the back
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        self._memory = mmap.mmap(-1, struct.calcsize(self._FORMAT))  # shared once forked
+        self._lock = multiprocessing.get_context("fork").Lock()
+        struct.pack_into(self._FORMAT, self._memory, 0, 0, count)
+
+    def front(self) -> int | None:
+        with self._lock:
+            first, end = struct.unpack_from(self._FORMAT, self._memory)
+            if first >= end:
+                return None
+            struct.pack_into(self._FORMAT, self._memory, 0, first + 1, end)
+            return first
+
+    def back(self) -> int | None:
+        with self._lock:
+            first, end = struct.unpack_from(self._FORMAT, self._memory)
+            if first >= end:
+                return None
+            struct.pack_into(self._FORMAT, self._memory, 0, first, end - 1)
+            return end - 1
+
+
+def pack_column(values: np.ndarray) -> tuple[str, Any]:
+    """A column made cheap to pickle: a text column goes as codes and its distinct
+    values joined into one string (pickling millions of cells one by one takes
+    seconds). Each distinct value comes back as one shared object, as it was read."""
+    import numpy as np
+    import pandas as pd
+
+    if values.dtype != object:
+        return "array", values
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = np.asarray(uniques, dtype=object).tolist()
+    missing = {type(value) for value in values[codes < 0]} if (codes < 0).any() else set()
+    if missing - {type(None)} or not all(type(value) is str for value in distinct):
+        return "array", values  # NaN beside None, numbers, dates: pickled as they are
+    joined = "\x00".join(distinct)
+    if joined.count("\x00") != max(len(distinct) - 1, 0):
+        return "array", values  # a value holds NUL itself
+    return "text", (codes, joined, len(distinct))
+
+
+def unpack_column(packed: tuple[str, Any]) -> np.ndarray:
+    import numpy as np
+
+    kind, payload = packed
+    if kind == "array":
+        return payload
+    codes, joined, count = payload
+    distinct = np.empty(count + 1, dtype=object)  # the last one is None, for code -1
+    if count:
+        distinct[:count] = joined.split("\x00")
+    return distinct[codes]

@@ -42,13 +42,13 @@ from starcommunity.io.tables import (
     read_grids,
 )
 from starcommunity.model import GROUPS, STAR_LEVELS, STAR_POLICIES, Scheme
-from starcommunity.problems import Report
+from starcommunity.problems import Problem, Report
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from starcommunity.io.forked import ForkedJob
+    from starcommunity.io.forked import Claims, ForkedJob, Sender
 
 META_COLUMNS = ("_file", "_sheet", "_row")
 # progress(file just read, bytes read so far, bytes to read in all)
@@ -697,15 +697,9 @@ def load_year(
     criteria["max_points"] = _number_column(tables, "max_points", report, "max-points-not-number")
     data.criteria = _drop_reserved_items(criteria, tables, report)
 
-    # The score sheets are read in a forked child (the other core) while this process
-    # reads the roster, reps and flags and the first sheets; see _share_sheets.
+    # A child process starts on the score sheets now, on the other core (_SheetReading).
     sheet_paths = sheet_files(folder) if scores else []
-    own_sheets, child_sheets = _share_sheets(folder, sheet_paths)
-    child = None
-    if child_sheets:
-        child = _start_sheets_child(folder, data, child_sheets, progress=progress is not None)
-    if child is None:
-        own_sheets, child_sheets = sheet_paths, []
+    sheets = _SheetReading(folder, data, sheet_paths, progress is not None)
 
     tables = _read_kind(folder, "roster", report, data, required_file=False, read=read)
     if tables:
@@ -747,11 +741,7 @@ def load_year(
     data.flags = _concat(tables, ["community_id", "flag", "date", "note"])
 
     if scores:
-        frames = [_load_sheets(folder, data, report, read, own_sheets)]
-        if child is not None:
-            frames.append(_collect_sheets_child(child, folder, data, report, read, child_sheets))
-        frames = [frame for frame in frames if len(frame)] or frames[:1]
-        data.scores = frames[0] if len(frames) == 1 else _join_frames(frames)
+        data.scores = sheets.finish(report, read)
     else:  # not read, but still inputs: no output may ever be written over one
         data.input_files.extend(sheet_files(folder))
     return data, report
@@ -865,124 +855,145 @@ TEXT_META = ("community_id", "group", "rater_id", "rater_name")
 
 # Below this many bytes of score sheets a second process costs more than it saves.
 PARALLEL_MIN_BYTES = 2_000_000
-# A byte of score sheet takes about 1.25 times as long to read and check as a byte of
-# roster or reps (measured on the bench's city and nation years).
-SHEET_BYTE_COST = 1.25
 
 
-def _share_sheets(folder: Path, sheet_paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """The sheets this process reads and those a child reads, about half the bytes each.
+class _SheetReading:
+    """The score sheets, read by this process and, on a system that can fork, a child.
 
-    This process also reads the roster, reps and flags, so the child takes sheets from
-    the end until it has half of the work; each share stays in file order, so the
-    two results joined are what one process reading them all would give.
+    The child starts on the last sheet file as soon as the criteria are known, and
+    works towards the first while this process reads the roster, reps and flags; then
+    this process reads from the first file on until the two meet (forked.Claims). Each
+    file is read whole by one of them, and the results are joined in file order: the
+    same frame and the same problems in the same order as one process reading them all.
     """
-    from starcommunity.io.forked import can_fork
 
-    sizes = [path.stat().st_size * SHEET_BYTE_COST for path in sheet_paths]
-    if sum(sizes) < PARALLEL_MIN_BYTES * SHEET_BYTE_COST or not can_fork():
-        return sheet_paths, []
-    others = sum(
-        path.stat().st_size
-        for kind in ("roster", "reps", "flags")
-        for path in files_of_kind(folder, kind)
-    )
-    half = (others + sum(sizes)) / 2
-    split = len(sheet_paths)
-    taken = 0
-    while split > 0 and taken + sizes[split - 1] / 2 <= half:
-        split -= 1
-        taken += sizes[split]
-    if split == len(sheet_paths):
-        return sheet_paths, []
-    return sheet_paths[:split], sheet_paths[split:]
+    def __init__(self, folder: Path, data: YearData, paths: list[Path], progress: bool) -> None:
+        from starcommunity.io import forked
+
+        self.folder, self.data, self.paths = folder, data, paths
+        self.items = _score_items(data)
+        self.child: ForkedJob | None = None
+        self.claims: Claims | None = None
+        size = sum(path.stat().st_size for path in paths)
+        if len(paths) > 1 and size >= PARALLEL_MIN_BYTES and forked.can_fork():
+            self.claims = forked.Claims(len(paths))
+            self.child = forked.start(self._child_work(self.claims, progress))
+
+    def _read(
+        self, report: Report, read: Callable[[str, Path], None] | None, paths: list[Path]
+    ) -> dict[str, np.ndarray]:
+        return _read_sheets(self.folder, self.data, self.items, report, read, paths)
+
+    def _child_work(self, claims: Claims, progress: bool) -> Callable[[Sender], None]:
+        from starcommunity.io import forked
+
+        def work(send: Sender) -> None:
+            data = self.data
+            tell = (lambda display, path: send.progress((display, path))) if progress else None
+            problems: list[list[Problem]] = []
+            added: list[tuple[dict, dict, list[Path]]] = []
+            parts: list[dict[str, np.ndarray]] = []
+            while (number := claims.back()) is not None:
+                # what each file adds, kept apart: they are read from the last to the first
+                data.sheets, data.encodings, data.input_files = {}, {}, []
+                report = Report()
+                parts.append(self._read(report, tell, [self.paths[number]]))
+                problems.append(report.problems)
+                added.append((data.sheets, data.encodings, data.input_files))
+            for done in (problems, added, parts):
+                done.reverse()
+            send.part(
+                (
+                    [problem for file_problems in problems for problem in file_problems],
+                    {key: info for sheets, _e, _i in added for key, info in sheets.items()},
+                    {name: code for _s, encodings, _i in added for name, code in encodings.items()},
+                    [path for _s, _e, input_files in added for path in input_files],
+                )
+            )
+            # the parent may have read every file already: then no rows go back
+            columns = _join_columns(parts or [self._read(Report(), None, [])])
+            for name in list(columns):
+                send.part((name, forked.pack_column(columns.pop(name))))
+
+        return work
+
+    def finish(self, report: Report, read: _BytesRead) -> pd.DataFrame:
+        """Read this process's share, then take the child's (or read it, if it failed)."""
+        from starcommunity.io import forked
+
+        if self.child is None or self.claims is None:
+            return _object_frame(self._read(report, read, self.paths))
+        parts = []
+        own = 0
+        while (number := self.claims.front()) is not None:
+            parts.append(self._read(report, read, [self.paths[number]]))
+            own = number + 1
+        sent = self.child.collect(lambda message: read(*message))
+        if sent is None:  # the child failed: read here what it did not send
+            parts.append(self._read(report, read, self.paths[own:]))
+            return _object_frame(_join_columns(parts))
+        (problems, sheets, encodings, input_files), *columns = sent
+        report.problems.extend(problems)
+        self.data.sheets.update(sheets)
+        self.data.encodings.update(encodings)
+        self.data.input_files.extend(input_files)
+        parts.append({name: forked.unpack_column(packed) for name, packed in columns})
+        return _object_frame(_join_columns(parts))
 
 
-def _start_sheets_child(
-    folder: Path, data: YearData, paths: list[Path], progress: bool
-) -> ForkedJob | None:
-    """Fork a child that reads `paths` and sends back what _load_sheets found and made.
-
-    With `progress`, it tells each file it has read (the parent moves its progress bar
-    when it collects; a pipe holds a few hundred such messages before the child waits).
-    """
-    from starcommunity.io import forked
-
-    def work(send: forked.Sender) -> None:
-        # the child's own copies: only what its sheets add is sent back
-        data.sheets, data.encodings, data.input_files = {}, {}, []
-        report = Report()
-        tell = (lambda display, path: send.progress((display, path))) if progress else None
-        frame = _load_sheets(folder, data, report, tell, paths)
-        send.part((report.problems, data.sheets, data.encodings, data.input_files))
-        for name in list(frame.columns):
-            send.part((name, frame.pop(name).to_numpy()))
-
-    return forked.start(work)
-
-
-def _collect_sheets_child(
-    child: ForkedJob,
-    folder: Path,
-    data: YearData,
-    report: Report,
-    read: _BytesRead,
-    paths: list[Path],
-) -> pd.DataFrame:
-    """The child's sheets, its problems after this process's own; read here if it failed."""
+def _object_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A frame of these columns as they are; text stays object (pandas would make it str
+    and turn the None of a CSV's _sheet or of a missing date into NaN)."""
     import pandas as pd
 
-    parts = child.collect(lambda message: read(*message))
-    if parts is None:
-        return _load_sheets(folder, data, report, read, paths)
-    (problems, sheets, encodings, input_files), *columns = parts
-    report.problems.extend(problems)
-    data.sheets.update(sheets)
-    data.encodings.update(encodings)
-    data.input_files.extend(input_files)
     return pd.DataFrame(
         {
             name: pd.Series(values, dtype=object, copy=False) if values.dtype == object else values
-            for name, values in columns
+            for name, values in columns.items()
         },
         copy=False,
     )
 
 
-def _join_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Score frames of the same columns one after another, a column at a time."""
+def _join_columns(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The columns of several reads one after another, a column at a time; reads without
+    rows (a file with no score table) are left out, and their column order with them."""
     import numpy as np
-    import pandas as pd
 
-    columns = {}
-    for name in frames[0].columns:
-        values = np.concatenate([frame.pop(name).to_numpy() for frame in frames])
-        columns[name] = pd.Series(values, dtype=object) if values.dtype == object else values
-    return pd.DataFrame(columns, copy=False)
+    filled = [part for part in parts if len(next(iter(part.values())))] or parts[:1]
+    if len(filled) == 1:
+        return filled[0]
+    return {name: np.concatenate([part.pop(name) for part in filled]) for name in list(filled[0])}
 
 
-def _load_sheets(
+def _score_items(data: YearData) -> tuple[list[str], dict[str, str]]:
+    """The item ids, and the header keys their columns may be headed with."""
+    item_keys = item_header_keys(data.criteria) if len(data.criteria) else {}
+    return [i for i in data.item_ids if i], item_keys
+
+
+def _read_sheets(
     folder: Path,
     data: YearData,
+    items: tuple[list[str], dict[str, str]],
     report: Report,
-    read: Callable[[str, Path], None] | None = None,
-    paths: list[Path] | None = None,
-) -> pd.DataFrame:
-    """Every score sheet (or those in `paths`) as one wide frame.
+    read: Callable[[str, Path], None] | None,
+    paths: list[Path],
+) -> dict[str, np.ndarray]:
+    """The score sheets in `paths` as the columns of one wide frame.
 
     CSV files are processed file by file (they are few and large; pandas types their
     score columns); Excel sheets are gathered and processed in one batch (they are many
     and small), so no work is repeated per sheet.
     """
-    import pandas as pd
+    import numpy as np
 
-    item_ids = [i for i in data.item_ids if i]
-    item_keys = item_header_keys(data.criteria) if len(data.criteria) else {}
+    item_ids, item_keys = items
     deferred = _Deferred()
     tables: list[Table] = []
     pieces: list[dict[str, np.ndarray]] = []
     excel: list[int] = []
-    for path in sheet_files(folder) if paths is None else paths:
+    for path in paths:
         display = str(path.relative_to(folder))
         data.input_files.append(path)
         file_report = Report()
@@ -1010,17 +1021,16 @@ def _load_sheets(
             tables[number].frame = tables[number].frame.iloc[:0].copy()
     deferred.flush(report)
     if not pieces:
-        columns = {c: pd.Series(dtype=object) for c in [*SCORE_META, *META_COLUMNS]}
-        columns.update({i: pd.Series(dtype=float) for i in item_ids})
-        return pd.DataFrame(columns)
+        columns = {c: np.empty(0, dtype=object) for c in [*SCORE_META, *META_COLUMNS]}
+        columns.update({i: np.empty(0, dtype=float) for i in item_ids})
+        return columns
     return _join_pieces(pieces, reorder=bool(excel) and len(excel) < len(tables))
 
 
-def _join_pieces(pieces: list[dict[str, np.ndarray]], reorder: bool) -> pd.DataFrame:
-    """One frame from the pieces, a column at a time, so a nation-sized year is never
-    held twice (pd.concat would copy every piece at once before freeing any)."""
+def _join_pieces(pieces: list[dict[str, np.ndarray]], reorder: bool) -> dict[str, np.ndarray]:
+    """One set of columns from the pieces, a column at a time, so a nation-sized year is
+    never held twice (pd.concat would copy every piece at once before freeing any)."""
     import numpy as np
-    import pandas as pd
 
     order = None
     if reorder:  # back to reading order: files sorted by path, sheets in workbook order
@@ -1032,15 +1042,7 @@ def _join_pieces(pieces: list[dict[str, np.ndarray]], reorder: bool) -> pd.DataF
         del parts
         columns[name] = column if order is None else column[order]
     pieces.clear()
-    # Text columns stay object (as sheets are read): pandas would make them str and turn
-    # the None of a CSV's _sheet or a missing date into NaN.
-    return pd.DataFrame(
-        {
-            name: pd.Series(column, dtype=object, copy=False) if column.dtype == object else column
-            for name, column in columns.items()
-        },
-        copy=False,
-    )
+    return columns
 
 
 def _sheet_header(
