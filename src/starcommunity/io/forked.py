@@ -94,6 +94,10 @@ def start(work: Callable[[Sender], None]) -> ForkedJob | None:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
     read_end, write_end = os.pipe()
+    with contextlib.suppress(AttributeError, OSError):  # Linux: 1 MB, not 64 KB, per turn
+        import fcntl
+
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 1 << 20)
     try:
         pid = os.fork()
     except OSError:
@@ -163,6 +167,8 @@ def pack_column(values: np.ndarray) -> tuple[str, Any]:
     if values.dtype != object:
         return "array", values
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) >= 2**31:
+        return "array", values
     distinct = np.asarray(uniques, dtype=object).tolist()
     missing = {type(value) for value in values[codes < 0]} if (codes < 0).any() else set()
     if missing - {type(None)} or not all(type(value) is str for value in distinct):
@@ -170,7 +176,7 @@ def pack_column(values: np.ndarray) -> tuple[str, Any]:
     joined = "\x00".join(distinct)
     if joined.count("\x00") != max(len(distinct) - 1, 0):
         return "array", values  # a value holds NUL itself
-    return "text", (codes, joined, len(distinct))
+    return "text", (codes.astype(np.int32), joined, len(distinct))
 
 
 def unpack_column(packed: tuple[str, Any]) -> np.ndarray:

@@ -912,8 +912,11 @@ class _SheetReading:
             )
             # the parent may have read every file already: then no rows go back
             columns = _join_columns(parts or [self._read(Report(), None, [])])
-            for name in list(columns):
-                send.part((name, forked.pack_column(columns.pop(name))))
+            # packed before any is sent: the parent is likely still reading, and sending
+            # waits for it
+            packed = [(name, forked.pack_column(columns.pop(name))) for name in list(columns)]
+            for name_and_column in packed:
+                send.part(name_and_column)
 
         return work
 
