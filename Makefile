@@ -5,13 +5,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint format bench clean
+.PHONY: setup demo test lint format bench clean bytecode
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory bytecode
 	touch $(STAMP)
+
+# pip compiles an installed package; an editable install is compiled here, once, so
+# each run does not compile src/ again (machines with PYTHONDONTWRITEBYTECODE=1 would).
+# A stale .pyc is never used: Python checks it against the source.
+bytecode:
+	$(BIN)/python -m compileall -q src
 
 setup: $(STAMP)
 
@@ -37,6 +44,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(MAKE) --no-print-directory bytecode
 	$(BIN)/python bench/run.py
 
 clean:
