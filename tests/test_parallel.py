@@ -219,3 +219,25 @@ def test_rank_json_is_the_same_with_and_without_a_child(
     single = run("rank", "--root", SAMPLES, "--year", "2008", "--format", "json")
     assert json.loads(forked_run.stdout)
     assert forked_run.stdout == single.stdout
+
+
+def test_a_failure_in_the_parent_stops_and_reaps_the_child(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("a bug while reading the roster")
+
+    monkeypatch.setattr(year_module, "_read_people_and_flags", broken)
+    with pytest.raises(RuntimeError):
+        load_year(SAMPLES, "2008")
+    assert len(forks) == 1
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie, no orphan
+        os.waitpid(forks[0], os.WNOHANG)
+
+
+def test_without_fork_the_sheets_are_read_in_one_process(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forked.sys, "platform", "win32")
+    _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
+    assert forks == []

@@ -16,6 +16,7 @@ import contextlib
 import mmap
 import os
 import pickle
+import signal
 import struct
 import sys
 from collections.abc import Callable
@@ -32,7 +33,11 @@ _PROGRESS, _PART, _DONE, _FAILED = "progress", "part", "done", "failed"
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and os.environ.get("STARCOMMUNITY_NO_FORK", "") in ("", "0")
+    """Linux only: macOS libraries are not all safe after fork, Windows has none."""
+    return sys.platform.startswith("linux") and os.environ.get("STARCOMMUNITY_NO_FORK", "") in (
+        "",
+        "0",
+    )
 
 
 @dataclass
@@ -66,6 +71,15 @@ class ForkedJob:
             self.pipe.close()
             os.waitpid(self.pid, 0)
         return result
+
+    def cancel(self) -> None:
+        """Stop the child and reap it: the parent failed and will not collect."""
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            self.pipe.close()
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
 
 
 class Sender:
@@ -129,32 +143,45 @@ def _run_child(work: Callable[[Sender], None], write_end: int) -> None:
 
 class Claims:
     """Tasks 0..n-1 shared by parent and child: the parent claims from the front, the
-    child from the back, each task exactly once. Make it before forking."""
+    child from the back, each task exactly once. Make it before forking.
+
+    The two counters live in a shared anonymous mmap; the lock is a pipe holding one
+    byte (taking the byte is taking the lock), which needs no /dev/shm, unlike a
+    multiprocessing lock, and works in any container.
+    """
 
     _FORMAT = "qq"  # next task from the front, one past the next from the back
 
     def __init__(self, count: int) -> None:
-        import multiprocessing
-
         self._memory = mmap.mmap(-1, struct.calcsize(self._FORMAT))  # shared once forked
-        self._lock = multiprocessing.get_context("fork").Lock()
         struct.pack_into(self._FORMAT, self._memory, 0, 0, count)
+        self._take, self._give = os.pipe()
+        os.write(self._give, b"\x00")
 
-    def front(self) -> int | None:
-        with self._lock:
+    def _claim(self, from_front: bool) -> int | None:
+        os.read(self._take, 1)  # waits while the other process holds the byte
+        try:
             first, end = struct.unpack_from(self._FORMAT, self._memory)
             if first >= end:
                 return None
-            struct.pack_into(self._FORMAT, self._memory, 0, first + 1, end)
-            return first
-
-    def back(self) -> int | None:
-        with self._lock:
-            first, end = struct.unpack_from(self._FORMAT, self._memory)
-            if first >= end:
-                return None
+            if from_front:
+                struct.pack_into(self._FORMAT, self._memory, 0, first + 1, end)
+                return first
             struct.pack_into(self._FORMAT, self._memory, 0, first, end - 1)
             return end - 1
+        finally:
+            os.write(self._give, b"\x00")
+
+    def front(self) -> int | None:
+        return self._claim(from_front=True)
+
+    def back(self) -> int | None:
+        return self._claim(from_front=False)
+
+    def close(self) -> None:
+        os.close(self._take)
+        os.close(self._give)
+        self._memory.close()
 
 
 def pack_column(values: np.ndarray) -> tuple[str, Any]:

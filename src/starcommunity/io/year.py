@@ -701,6 +701,20 @@ def load_year(
     sheet_paths = sheet_files(folder) if scores else []
     sheets = _SheetReading(folder, data, sheet_paths, progress is not None)
 
+    try:
+        _read_people_and_flags(folder, report, data, read)
+        if scores:
+            data.scores = sheets.finish(report, read)
+    except BaseException:
+        sheets.cancel()
+        raise
+    if not scores:  # not read, but still inputs: no output may ever be written over one
+        data.input_files.extend(sheet_files(folder))
+    return data, report
+
+
+def _read_people_and_flags(folder: Path, report: Report, data: YearData, read: _BytesRead) -> None:
+    """The roster, the representatives and the disqualification flags."""
     tables = _read_kind(folder, "roster", report, data, required_file=False, read=read)
     if tables:
         _text_columns_all(
@@ -739,12 +753,6 @@ def load_year(
     tables = _read_kind(folder, "flags", report, data, required_file=False, read=read)
     _text_columns_all(tables, ["community_id", "flag", "date", "note"], report)
     data.flags = _concat(tables, ["community_id", "flag", "date", "note"])
-
-    if scores:
-        data.scores = sheets.finish(report, read)
-    else:  # not read, but still inputs: no output may ever be written over one
-        data.input_files.extend(sheet_files(folder))
-    return data, report
 
 
 def _strip_all(tables: list[Table], report: Report) -> None:
@@ -876,8 +884,22 @@ class _SheetReading:
         self.claims: Claims | None = None
         size = sum(path.stat().st_size for path in paths)
         if len(paths) > 1 and size >= PARALLEL_MIN_BYTES and forked.can_fork():
-            self.claims = forked.Claims(len(paths))
+            try:
+                self.claims = forked.Claims(len(paths))
+            except OSError:  # no pipe or shared page to be had: read them all here
+                return
             self.child = forked.start(self._child_work(self.claims, progress))
+            if self.child is None:
+                self.cancel()
+
+    def cancel(self) -> None:
+        """This process failed before finish(): stop the child, free what it holds."""
+        if self.child is not None:
+            self.child.cancel()
+            self.child = None
+        if self.claims is not None:
+            self.claims.close()
+            self.claims = None
 
     def _read(
         self, report: Report, read: Callable[[str, Path], None] | None, paths: list[Path]
@@ -931,7 +953,9 @@ class _SheetReading:
         while (number := self.claims.front()) is not None:
             parts.append(self._read(report, read, [self.paths[number]]))
             own = number + 1
-        sent = self.child.collect(lambda message: read(*message))
+        child, self.child = self.child, None  # collect reaps it: never signal it again
+        sent = child.collect(lambda message: read(*message))
+        self.cancel()
         if sent is None:  # the child failed: read here what it did not send
             parts.append(self._read(report, read, self.paths[own:]))
             return _object_frame(_join_columns(parts))
