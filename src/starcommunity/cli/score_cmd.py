@@ -262,9 +262,10 @@ def _disqualified_note(evaluation: Evaluation, lang: str) -> None:
     from starcommunity.model import FLAGS
 
     flags = evaluation.flags
-    for row in evaluation.communities.to_dict("records"):
-        if not row["disqualified"]:
-            continue
+    communities = evaluation.communities
+    # a few disqualified among up to 100,000 communities: pick them before making dicts
+    disqualified = communities[communities["disqualified"].map(bool, na_action="ignore").eq(True)]
+    for row in disqualified[["community_id", "name"]].to_dict("records"):
         own = flags[flags["community_id"].eq(row["community_id"])]
         reasons = []
         for flag in own.to_dict("records"):
