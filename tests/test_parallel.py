@@ -22,6 +22,7 @@ from pandas.testing import assert_frame_equal
 from starcommunity.io import forked
 from starcommunity.io import year as year_module
 from starcommunity.io.year import load_year
+from starcommunity.problems import Report
 from tests.conftest import SAMPLES, run
 from tests.corrupt import corrupt_year
 
@@ -241,3 +242,42 @@ def test_without_fork_the_sheets_are_read_in_one_process(
     monkeypatch.setattr(forked.sys, "platform", "win32")
     _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
     assert forks == []
+
+
+@pytest.mark.parametrize("seed", [None, *range(10)])
+def test_validating_beside_scoring_gives_the_same_report(tmp_path: Path, seed: int | None) -> None:
+    from starcommunity.validate import validate_while, validate_year
+
+    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
+    if seed is not None:
+        corrupt_year(tmp_path / "2008", random.Random(seed), count=3)
+    try:
+        data, report = load_year(tmp_path, "2008")
+    except year_module.YearFolderMissing:
+        pytest.skip("the corruption removed the year folder")
+    started: list[int] = []
+    real_start = forked.start
+
+    def counting_start(work: Any) -> Any:
+        job = real_start(work)
+        started.append(job.pid if job else 0)
+        return job
+
+    expected = validate_year(data, Report(report.problems.copy()))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(forked, "start", counting_start)
+        result = validate_while(data, report, lambda: "scored")
+    assert started and started[0]  # the check ran in a child
+    assert [p.to_dict() for p in report.problems] == [p.to_dict() for p in expected.problems]
+    assert result == "scored"
+
+
+def test_validate_while_keeps_back_a_scoring_error_until_asked(tmp_path: Path) -> None:
+    from starcommunity.validate import validate_while
+
+    def breaks() -> None:
+        raise ZeroDivisionError
+
+    data, report = load_year(SAMPLES, "2008")
+    assert validate_while(data, report, breaks) is None
+    assert report.valid

@@ -410,16 +410,17 @@ def try_evaluate(
     where a year that cannot be ranked is skipped and said so, not fatal.
     """
     from starcommunity.io.year import YearFolderMissing, load_year
-    from starcommunity.validate import validate_year
+    from starcommunity.validate import validate_while
 
     try:
         data, report = load_year(root, year)
     except YearFolderMissing:
         return None, SKIP_MISSING
-    validate_year(data, report)
+    evaluation = validate_while(data, report, lambda: evaluate(data, previous))
     if not report.valid:
         return None, SKIP_INVALID
-    evaluation = evaluate(data, previous)
+    if evaluation is None:
+        evaluation = evaluate(data, previous)
     if not bool(evaluation.communities["complete"].all()) or len(evaluation.communities) == 0:
         return None, SKIP_INCOMPLETE
     return evaluation, ""

@@ -7,7 +7,8 @@ only loops over the rows that already have a problem, to describe them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starcommunity.io.headers import header_key
 from starcommunity.io.tables import distinct_values
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from starcommunity.io.year import YearData
+
+T = TypeVar("T")
+# Above this many rows (scores, roster and reps together) validation is not forked: a
+# child's own temporaries on top of a nation-sized year would pass the memory budget.
+VALIDATE_BESIDE_MAX_ROWS = 2_000_000
 
 # Listing a million identical problems helps no one; the count is kept.
 MAX_LISTED_PER_CHECK = 5000
@@ -256,17 +262,61 @@ def _has(frame: pd.DataFrame | None, column: str) -> bool:
     return frame is not None and column in frame
 
 
-def validate_year(data: YearData, report: Report | None = None) -> Report:
-    """Check a loaded year; the reader's problems come first when a report is passed."""
+def validate_year(data: YearData, report: Report | None = None, *, quality: bool = True) -> Report:
+    """Check a loaded year; the reader's problems come first when a report is passed.
+
+    quality=False leaves out the last check, check_rater_quality.
+    """
     global _FILLED
     _FILLED = {}
     try:
-        return _validate_year(data, report if report is not None else Report())
+        return _validate_year(data, report if report is not None else Report(), quality)
     finally:
         _FILLED = None
 
 
-def _validate_year(data: YearData, report: Report) -> Report:
+def validate_while(data: YearData, report: Report, work: Callable[[], T]) -> T | None:
+    """validate_year(data, report) while work() runs: work's result, None if it raised.
+
+    `rank` validates, then scores; on a 2-core Linux machine the validation runs in a
+    forked child (only its problems come back, through a pipe) while this process
+    scores. A year that does not validate may well break the scoring, so an exception
+    from work() is kept back: the caller looks at the report first, and calls work()
+    again when it needs the result (then the exception is raised, as it would have
+    been). Without fork, or for a year too large to hold twice, validation comes first
+    and work() runs only when the year has no error.
+    """
+    from starcommunity.io import forked
+
+    rows = sum(len(frame) for frame in (data.scores, data.roster, data.reps) if frame is not None)
+    job = None
+    if rows <= VALIDATE_BESIDE_MAX_ROWS and forked.can_fork():
+        # the child checks all but the raters' quality (the last check), which this
+        # process does after work(): the longer half of each side's work
+        job = forked.start(lambda send: send.part(validate_year(data, quality=False).problems))
+    if job is None:
+        validate_year(data, report)
+        return work() if report.valid else None
+    quality = Report()
+    try:
+        try:
+            result: T | None = work()
+        except Exception:
+            result = None
+        check_rater_quality(data, quality)
+    except BaseException:
+        job.cancel()
+        raise
+    parts = job.collect()
+    if parts is None:  # the child failed: validate here, where its error will show
+        validate_year(data, report)
+        return result
+    report.problems.extend(parts[0])
+    report.problems.extend(quality.problems)
+    return result
+
+
+def _validate_year(data: YearData, report: Report, quality: bool = True) -> Report:
     ids = _IdCodes(data)
     communities = data.communities
     community_ids = communities["community_id"]
@@ -300,7 +350,7 @@ def _validate_year(data: YearData, report: Report) -> Report:
     if data.reps is not None:
         _check_reps(data, report, ids)
     _check_flags(data, report)
-    _check_scores(data, report, ids)
+    _check_scores(data, report, ids, quality)
     return report
 
 
@@ -393,7 +443,22 @@ def _check_flags(data: YearData, report: Report) -> None:
             )
 
 
-def _check_scores(data: YearData, report: Report, ids: _IdCodes | None = None) -> None:
+def _score_items(data: YearData) -> tuple[list[str], pd.Series]:
+    """The item columns the score frame has, and each item's maximum."""
+    items = [i for i in data.item_ids if i in data.scores.columns]
+    maxima = data.criteria.drop_duplicates("item_id").set_index("item_id")["max_points"]
+    return items, maxima
+
+
+def check_rater_quality(data: YearData, report: Report) -> None:
+    """The last check of validate_year alone (validate_year(quality=False) is the rest)."""
+    if len(data.scores):
+        _check_rater_quality(data, report, *_score_items(data))
+
+
+def _check_scores(
+    data: YearData, report: Report, ids: _IdCodes | None = None, quality: bool = True
+) -> None:
     import numpy as np
 
     scores = data.scores
@@ -401,8 +466,7 @@ def _check_scores(data: YearData, report: Report, ids: _IdCodes | None = None) -
         if data.paths.get("communities"):
             report.warn("no-score-sheets", file="sheets/")
         return
-    items = [i for i in data.item_ids if i in scores.columns]
-    maxima = data.criteria.drop_duplicates("item_id").set_index("item_id")["max_points"]
+    items, maxima = _score_items(data)
     names = data.criteria.drop_duplicates("item_id").set_index("item_id")["name"]
 
     # Range: one vectorised comparison per item column.
@@ -450,7 +514,8 @@ def _check_scores(data: YearData, report: Report, ids: _IdCodes | None = None) -
     _check_residents_drawn(data, report, ids)
     _check_rater_counts(data, report, ids)
     _check_dates(data, report)
-    _check_rater_quality(data, report, items, maxima, ids)
+    if quality:
+        _check_rater_quality(data, report, items, maxima, ids)
 
 
 def _check_residents_drawn(data: YearData, report: Report, ids: _IdCodes) -> None:

@@ -164,14 +164,15 @@ def score(
         starcommunity score --root samples --year 2008
     """
     from starcommunity.scoring import blocking_errors, evaluate, score_records
-    from starcommunity.validate import validate_year
+    from starcommunity.validate import validate_while
 
     language = resolve_lang(lang)
     data, report = load_year_or_exit(root, year)
-    validate_year(data, report)
+    evaluation = validate_while(data, report, lambda: evaluate(data))
     if blocking_errors(report, data.scheme).problems:
         _fail_with_report(report, language, output_format)
-    evaluation = evaluate(data)
+    if evaluation is None:
+        evaluation = evaluate(data)
     records = score_records(evaluation)
     if output_format is OutputFormat.json:
         write_json(records)
@@ -310,7 +311,7 @@ def rank(
     """
     from starcommunity.io.writing import OutputRefused, check_output_path
     from starcommunity.scoring import compare, evaluate
-    from starcommunity.validate import validate_year
+    from starcommunity.validate import validate_while
 
     language = resolve_lang(lang)
     write_report = None
@@ -339,10 +340,11 @@ def rank(
                 f"--output {output} is inside {data.folder / 'sheets'}: the report would be "
                 "read as a score sheet next time. Write it elsewhere."
             )
-    validate_year(data, report)
+    evaluation = validate_while(data, report, lambda: evaluate(data))
     if not report.valid:
         _fail_with_report(report, language, output_format)
-    evaluation = evaluate(data)
+    if evaluation is None:
+        evaluation = evaluate(data)
     if not bool(evaluation.communities["complete"].all()):
         refusal = _missing_groups_report(report, evaluation)
         names = ", ".join(

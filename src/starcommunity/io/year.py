@@ -947,7 +947,7 @@ class _SheetReading:
         from starcommunity.io import forked
 
         if self.child is None or self.claims is None:
-            return _object_frame(self._read(report, read, self.paths))
+            return _with_dates(self._read(report, read, self.paths))
         parts = []
         own = 0
         while (number := self.claims.front()) is not None:
@@ -958,14 +958,23 @@ class _SheetReading:
         self.cancel()
         if sent is None:  # the child failed: read here what it did not send
             parts.append(self._read(report, read, self.paths[own:]))
-            return _object_frame(_join_columns(parts))
+            return _with_dates(_join_columns(parts))
         (problems, sheets, encodings, input_files), *columns = sent
         report.problems.extend(problems)
         self.data.sheets.update(sheets)
         self.data.encodings.update(encodings)
         self.data.input_files.extend(input_files)
         parts.append({name: forked.unpack_column(packed) for name, packed in columns})
-        return _object_frame(_join_columns(parts))
+        return _with_dates(_join_columns(parts))
+
+
+def _with_dates(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The score frame, its date cells (Excel dates, 2008/12/1, 2008年12月1日) as ISO text."""
+    import pandas as pd
+
+    raw = pd.Series(columns["date"], dtype=object, copy=False)
+    columns["date"] = _parse_dates(raw).to_numpy(dtype=object)
+    return _object_frame(columns)
 
 
 def _object_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -1187,7 +1196,8 @@ def _score_block(
             )
         result[column] = text
     if "date" in frame:
-        dates = _parse_dates(frame["date"]).to_numpy(dtype=object, copy=True)
+        # parsed once for the whole year (_with_dates): a sheet holds a few distinct dates
+        dates = frame["date"].to_numpy(dtype=object, copy=True)
         missing = absent("date")
         if missing is not None:
             dates[missing] = None
