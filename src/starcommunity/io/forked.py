@@ -13,6 +13,7 @@ child from the back, until they meet. Neither needs to know in advance how fast 
 from __future__ import annotations
 
 import contextlib
+import gc
 import mmap
 import os
 import pickle
@@ -70,6 +71,7 @@ class ForkedJob:
         finally:
             self.pipe.close()
             os.waitpid(self.pid, 0)
+            gc.unfreeze()
         return result
 
     def cancel(self) -> None:
@@ -80,6 +82,7 @@ class ForkedJob:
             self.pipe.close()
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
+        gc.unfreeze()
 
 
 class Sender:
@@ -112,9 +115,14 @@ def start(work: Callable[[Sender], None]) -> ForkedJob | None:
         import fcntl
 
         fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 1 << 20)
+    # The collector walks every object it tracks, writing to each: after a fork that
+    # would copy every page of the heap the two processes share. Frozen objects are left
+    # alone (until collect(): the parent unfreezes them once the child is gone).
+    gc.freeze()
     try:
         pid = os.fork()
     except OSError:
+        gc.unfreeze()
         os.close(read_end)
         os.close(write_end)
         return None
