@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from starcommunity.cli.common import MAX_PRINTED_PROBLEMS, print_problems, reading_progress
 from starcommunity.io.year import load_year, normalise_text, parse_numbers
@@ -359,3 +361,34 @@ def test_rater_quality_warnings(cli: Cli, year: Path) -> None:
     assert "every item the same score (2)" in lined[3]
     assert "every item the same score (0)" in lined[4]
     assert any(p["row"] == 4 for p in codes_of(report, "outlier-rater"))
+
+
+# cells of a clerk's CSV without quotes: spaces, tabs, full-width and Chinese text
+CELL = st.text(alphabet="ab1 .-\u3000全角年社区\t", max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(st.lists(CELL, max_size=5).map(",".join), min_size=33, max_size=45),
+    ending=st.sampled_from(["\n", "\r\n"]),
+    quote_at=st.none() | st.integers(0, 40),
+)
+def test_csv_head_from_the_sample_is_what_pandas_reads(
+    lines: list[str], ending: str, quote_at: int | None
+) -> None:
+    from starcommunity.io import tables
+
+    if quote_at is not None and quote_at < len(lines):
+        lines[quote_at] += ',"a,b"'
+    text = ending.join(lines) + ending
+    assume(text.strip())  # a blank file is refused before any head is read
+    sample = text.splitlines()[: tables.HEADER_SEARCH_ROWS * 4]
+    rows = tables._csv_rows(sample)
+    width = max((len(row) for row in rows), default=1)
+    fast = tables._head_from_sample(sample, rows, width)
+    if quote_at is not None and quote_at <= tables.HEADER_SEARCH_ROWS:
+        assert fast is None  # a field may span lines: pandas reads the head itself
+        return
+    assert fast is not None
+    expected = tables._csv_cells(text.encode(), width, rows=tables.HEADER_SEARCH_ROWS + 1)
+    pd.testing.assert_frame_equal(fast, expected)

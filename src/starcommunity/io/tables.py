@@ -184,14 +184,17 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
     # Title rows have fewer fields than the table below; the csv module copes, so it
     # finds the widest row first and pandas then reads with that many columns.
     sample = head.splitlines()[: HEADER_SEARCH_ROWS * 4]
-    widths = [len(row) for row in _csv_rows(sample)]
+    sample_rows = _csv_rows(sample)
+    widths = [len(row) for row in sample_rows]
     width = max(widths, default=1)
     # In UTF-8 the bytes of '\n' and ',' stand for nothing else: count them as bytes.
     lines = payload.count(b"\n") + 1
     if _too_wide(width, lines, payload.count(b",") + lines, widths, display, report):
         return None
     if lazy:
-        head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1)
+        head = _head_from_sample(sample, sample_rows, width)
+        if head is None:
+            head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1)
         if head is not None and len(head) > HEADER_SEARCH_ROWS:
             return Grid(
                 file=display,
@@ -209,6 +212,30 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
         if cells is None:
             return None
     return Grid(file=display, sheet=None, cells=_numbered(cells), encoding=encoding)
+
+
+# str.splitlines() also breaks at these; a CSV line does not.
+_OTHER_LINE_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _head_from_sample(sample: list[str], rows: list[list[str]], width: int) -> pd.DataFrame | None:
+    """The first rows of a CSV as pandas would read them, from the csv module's rows of
+    the sample already split (a pandas call per file costs about 2 ms). None when the
+    head is not plain: a quote (a field may span lines) or another line break, or too
+    few complete lines in the sample."""
+    import pandas as pd
+
+    count = HEADER_SEARCH_ROWS + 1
+    if len(sample) <= count or len(rows) != len(sample):
+        return None  # the last line of a sample may be cut short
+    head = sample[:count]
+    if any('"' in line or not _OTHER_LINE_BREAKS.isdisjoint(line) for line in head):
+        return None
+    return pd.DataFrame(
+        [row + [""] * (width - len(row)) for row in rows[:count]],
+        columns=range(width),
+        dtype=object,
+    )
 
 
 def _numbered(cells: pd.DataFrame) -> pd.DataFrame:
