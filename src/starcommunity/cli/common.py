@@ -85,6 +85,11 @@ def stderr() -> Console:
 
 def say(message: str) -> None:
     """A message for the user, on stderr."""
+    if not sys.stderr.isatty():
+        # what the console below writes to a pipe or file (no colour, no wrapping),
+        # without importing rich for it: batch runs pay for no terminal
+        sys.stderr.write(message + "\n")
+        return
     stderr().print(message, markup=False)
 
 
