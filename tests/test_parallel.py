@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from pandas.testing import assert_frame_equal
 
+from starcommunity import validate as validate_module
 from starcommunity.io import forked
 from starcommunity.io import year as year_module
 from starcommunity.io.year import load_year
@@ -31,6 +32,7 @@ from tests.corrupt import corrupt_year
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Fork at any size; the list holds one entry per child forked."""
     monkeypatch.setattr(year_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(validate_module, "VALIDATE_BESIDE_MIN_ROWS", 0)
     monkeypatch.delenv("STARCOMMUNITY_NO_FORK", raising=False)
     started: list[int] = []
     real_start = forked.start
@@ -266,18 +268,26 @@ def test_validating_beside_scoring_gives_the_same_report(tmp_path: Path, seed: i
     expected = validate_year(data, Report(report.problems.copy()))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(forked, "start", counting_start)
+        patch.setattr(validate_module, "VALIDATE_BESIDE_MIN_ROWS", 0)
         result = validate_while(data, report, lambda: "scored")
     assert started and started[0]  # the check ran in a child
     assert [p.to_dict() for p in report.problems] == [p.to_dict() for p in expected.problems]
     assert result == "scored"
 
 
-def test_validate_while_keeps_back_a_scoring_error_until_asked(tmp_path: Path) -> None:
+def test_validate_while_keeps_back_a_scoring_error_until_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from starcommunity.validate import validate_while
 
     def breaks() -> None:
         raise ZeroDivisionError
 
     data, report = load_year(SAMPLES, "2008")
-    assert validate_while(data, report, breaks) is None
+    monkeypatch.setattr(validate_module, "VALIDATE_BESIDE_MIN_ROWS", 0)
+    assert validate_while(data, report, breaks) is None  # forked: kept back
     assert report.valid
+    monkeypatch.setattr(validate_module, "VALIDATE_BESIDE_MIN_ROWS", 10**9)
+    data, report = load_year(SAMPLES, "2008")
+    with pytest.raises(ZeroDivisionError):  # one after the other: raised as ever
+        validate_while(data, report, breaks)

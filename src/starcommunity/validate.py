@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from starcommunity.io.year import YearData
 
 T = TypeVar("T")
-# Above this many rows (scores, roster and reps together) validation is not forked: a
-# child's own temporaries on top of a nation-sized year would pass the memory budget.
+# validate_while forks between these many rows (scores, roster and reps together): below,
+# a fork costs more than it saves (a district: 30 ms more); above, the child's own
+# temporaries on top of a nation-sized year would pass the memory budget.
+VALIDATE_BESIDE_MIN_ROWS = 50_000
 VALIDATE_BESIDE_MAX_ROWS = 2_000_000
 
 # Listing a million identical problems helps no one; the count is kept.
@@ -280,17 +282,18 @@ def validate_while(data: YearData, report: Report, work: Callable[[], T]) -> T |
 
     `rank` validates, then scores; on a 2-core Linux machine the validation runs in a
     forked child (only its problems come back, through a pipe) while this process
-    scores. A year that does not validate may well break the scoring, so an exception
-    from work() is kept back: the caller looks at the report first, and calls work()
-    again when it needs the result (then the exception is raised, as it would have
-    been). Without fork, or for a year too large to hold twice, validation comes first
-    and work() runs only when the year has no error.
+    scores. A year that does not validate may well break the scoring, so there an
+    exception from work() is kept back (None): the caller looks at the report first,
+    and calls work() again when it needs the result (then the exception is raised, as
+    it would have been). Without fork, or for a year too small to gain or too large to
+    hold twice, validation comes first and work() runs only when the year has no
+    error (None otherwise).
     """
     from starcommunity.io import forked
 
     rows = sum(len(frame) for frame in (data.scores, data.roster, data.reps) if frame is not None)
     job = None
-    if rows <= VALIDATE_BESIDE_MAX_ROWS and forked.can_fork():
+    if VALIDATE_BESIDE_MIN_ROWS <= rows <= VALIDATE_BESIDE_MAX_ROWS and forked.can_fork():
         # the child checks all but the raters' quality (the last check), which this
         # process does after work(): the longer half of each side's work
         job = forked.start(lambda send: send.part(validate_year(data, quality=False).problems))
