@@ -11,6 +11,7 @@ import os
 import pickle
 import random
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,8 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
     real_start = forked.start
 
-    def counting_start(work: Any) -> Any:
-        job = real_start(work)
+    def counting_start(work: Any, *args: Any) -> Any:
+        job = real_start(work, *args)
         if job is not None:
             started.append(job.pid)
         return job
@@ -202,14 +203,28 @@ def test_a_child_that_fails_is_redone_in_the_parent(
     _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
 
 
-def test_progress_counts_every_byte_read_by_either_process(forks: list[int]) -> None:
-    seen: list[tuple[str, int, int]] = []
-    _load(SAMPLES, progress=lambda name, done, total: seen.append((name, done, total)))
+def test_progress_counts_every_byte_read_by_either_process(
+    forks: list[int], slow: tuple[str, list[int]]
+) -> None:
+    seen: list[tuple[str, int, int, str]] = []
+
+    def progress(name: str, done: int, total: int) -> None:
+        seen.append((name, done, total, threading.current_thread().name))
+
+    _load(SAMPLES, progress=progress)
     assert forks
-    names = [name for name, _done, _total in seen]
+    names = [name for name, *_rest in seen]
     for path in year_module.sheet_files(SAMPLES / "2008"):
-        assert str(path.relative_to(SAMPLES / "2008")) in names
+        assert names.count(str(path.relative_to(SAMPLES / "2008"))) == 1
+    assert [done for _name, done, _total, _thread in seen] == sorted(
+        done for _name, done, _total, _thread in seen
+    )
     assert seen[-1][1] == seen[-1][2]
+    _side, claimed = slow
+    child_files = len(year_module.sheet_files(SAMPLES / "2008")) - len(claimed)
+    # the child's files are told as it reads them, by a thread of this process
+    told_by_thread = [s for s in seen if s[3] != threading.main_thread().name]
+    assert len(told_by_thread) == child_files
 
 
 def test_rank_json_is_the_same_with_and_without_a_child(
@@ -260,8 +275,8 @@ def test_validating_beside_scoring_gives_the_same_report(tmp_path: Path, seed: i
     started: list[int] = []
     real_start = forked.start
 
-    def counting_start(work: Any) -> Any:
-        job = real_start(work)
+    def counting_start(work: Any, *args: Any) -> Any:
+        job = real_start(work, *args)
         started.append(job.pid if job else 0)
         return job
 

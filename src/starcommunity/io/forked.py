@@ -20,6 +20,7 @@ import pickle
 import signal
 import struct
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -27,10 +28,10 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-# Messages from the child: ("progress", payload) and ("part", payload) any number of
-# times, then ("done", None). A child that fails sends ("failed", reason) or just dies;
-# either way the parent gets no result.
-_PROGRESS, _PART, _DONE, _FAILED = "progress", "part", "done", "failed"
+# Messages from the child: ("part", payload) any number of times, then ("done", None).
+# A child that fails sends ("failed", reason) or just dies; either way the parent gets
+# no result. Progress goes through a pipe of its own, read by a thread as it comes.
+_PART, _DONE, _FAILED = "part", "done", "failed"
 
 
 def can_fork() -> bool:
@@ -47,21 +48,18 @@ class ForkedJob:
 
     pid: int
     pipe: IO[bytes]
+    # passes the child's progress messages on as they come (a progress bar), while this
+    # process is busy with its own share
+    progress_reader: threading.Thread | None = None
 
-    def collect(self, on_progress: Callable[[Any], None] | None = None) -> list[Any] | None:
-        """The parts the child sent, in order; None when it failed or died.
-
-        Progress messages are passed to on_progress as they are read.
-        """
+    def collect(self) -> list[Any] | None:
+        """The parts the child sent, in order; None when it failed or died."""
         parts: list[Any] = []
         result: list[Any] | None = None
         try:
             while True:
                 kind, payload = pickle.load(self.pipe)
-                if kind == _PROGRESS:
-                    if on_progress is not None:
-                        on_progress(payload)
-                elif kind == _PART:
+                if kind == _PART:
                     parts.append(payload)
                 else:
                     result = parts if kind == _DONE else None
@@ -71,8 +69,15 @@ class ForkedJob:
         finally:
             self.pipe.close()
             os.waitpid(self.pid, 0)
+            self._join_progress()
             gc.unfreeze()
         return result
+
+    def _join_progress(self) -> None:
+        # the child is gone, so its end of the progress pipe is closed: the reader ends
+        if self.progress_reader is not None:
+            self.progress_reader.join()
+            self.progress_reader = None
 
     def cancel(self) -> None:
         """Stop the child and reap it: the parent failed and will not collect."""
@@ -82,27 +87,44 @@ class ForkedJob:
             self.pipe.close()
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
+        self._join_progress()
         gc.unfreeze()
 
 
 class Sender:
     """What the child's work uses to send progress and the parts of its result."""
 
-    def __init__(self, pipe: IO[bytes]) -> None:
+    def __init__(self, pipe: IO[bytes], progress_pipe: IO[bytes] | None) -> None:
         self._pipe = pipe
+        self._progress_pipe = progress_pipe
 
     def progress(self, payload: Any) -> None:
-        pickle.dump((_PROGRESS, payload), self._pipe, protocol=5)
-        self._pipe.flush()  # the parent shows it now, not when the buffer fills
+        if self._progress_pipe is not None:
+            pickle.dump(payload, self._progress_pipe, protocol=5)
+            self._progress_pipe.flush()  # shown now, not when a buffer fills
 
     def part(self, payload: Any) -> None:
         pickle.dump((_PART, payload), self._pipe, protocol=5)
 
 
-def start(work: Callable[[Sender], None]) -> ForkedJob | None:
+def _pass_on_progress(pipe: IO[bytes], on_progress: Callable[[Any], None]) -> None:
+    with pipe:
+        while True:
+            try:
+                payload = pickle.load(pipe)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                return  # the child is done (or gone)
+            with contextlib.suppress(Exception):  # a progress bar must not stop a run
+                on_progress(payload)
+
+
+def start(
+    work: Callable[[Sender], None], on_progress: Callable[[Any], None] | None = None
+) -> ForkedJob | None:
     """Fork a child that runs `work(sender)`; None when this system cannot fork.
 
-    When start returns None the caller does the work itself.
+    When start returns None the caller does the work itself. `on_progress` is called,
+    in a thread of this process, with each payload the child sends as progress.
     """
     if not can_fork():
         return None
@@ -110,6 +132,7 @@ def start(work: Callable[[Sender], None]) -> ForkedJob | None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
+    progress_ends = os.pipe() if on_progress is not None else None
     read_end, write_end = os.pipe()
     with contextlib.suppress(AttributeError, OSError):  # Linux: 1 MB, not 64 KB, per turn
         import fcntl
@@ -123,22 +146,37 @@ def start(work: Callable[[Sender], None]) -> ForkedJob | None:
         pid = os.fork()
     except OSError:
         gc.unfreeze()
-        os.close(read_end)
-        os.close(write_end)
+        for end in (read_end, write_end, *(progress_ends or ())):
+            os.close(end)
         return None
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _run_child(work, write_end)
+        progress_pipe = None
+        if progress_ends is not None:
+            os.close(progress_ends[0])
+            progress_pipe = os.fdopen(progress_ends[1], "wb")
+        _run_child(work, write_end, progress_pipe)
     os.close(write_end)
-    return ForkedJob(pid=pid, pipe=os.fdopen(read_end, "rb", buffering=1 << 20))
+    job = ForkedJob(pid=pid, pipe=os.fdopen(read_end, "rb", buffering=1 << 20))
+    if progress_ends is not None and on_progress is not None:
+        os.close(progress_ends[1])
+        job.progress_reader = threading.Thread(
+            target=_pass_on_progress,
+            args=(os.fdopen(progress_ends[0], "rb"), on_progress),
+            daemon=True,
+        )
+        job.progress_reader.start()
+    return job
 
 
-def _run_child(work: Callable[[Sender], None], write_end: int) -> None:
+def _run_child(
+    work: Callable[[Sender], None], write_end: int, progress_pipe: IO[bytes] | None
+) -> None:
     code = 1
     try:
         with os.fdopen(write_end, "wb", buffering=1 << 20) as pipe:
             try:
-                work(Sender(pipe))
+                work(Sender(pipe, progress_pipe))
                 pickle.dump((_DONE, None), pipe, protocol=5)
                 code = 0
             except BaseException as exc:  # the parent redoes the work and reports it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 import tomllib
 import unicodedata
 from collections.abc import Callable
@@ -330,6 +331,7 @@ class _BytesRead:
 
     def __init__(self, folder: Path, progress: Progress | None, scores: bool) -> None:
         self.progress = progress
+        self.lock = threading.Lock()
         self.done = 0
         self.total = 0
         if progress is not None:
@@ -342,10 +344,16 @@ class _BytesRead:
                 files += sheet_files(folder)
             self.total = sum(path.stat().st_size for path in files)
 
+    def tell(self, message: tuple[str, Path]) -> None:
+        """A file read by the child process (message: its name and path)."""
+        self(*message)
+
     def __call__(self, name: str, path: Path) -> None:
         if self.progress is not None:
-            self.done += path.stat().st_size
-            self.progress(name, self.done, max(self.total, self.done))
+            size = path.stat().st_size
+            with self.lock:  # also called by the thread passing on a child's progress
+                self.done += size
+                self.progress(name, self.done, max(self.total, self.done))
 
 
 def _read_kind(
@@ -699,7 +707,7 @@ def load_year(
 
     # A child process starts on the score sheets now, on the other core (_SheetReading).
     sheet_paths = sheet_files(folder) if scores else []
-    sheets = _SheetReading(folder, data, sheet_paths, progress is not None)
+    sheets = _SheetReading(folder, data, sheet_paths, read)
 
     try:
         _read_people_and_flags(folder, report, data, read)
@@ -875,7 +883,7 @@ class _SheetReading:
     same frame and the same problems in the same order as one process reading them all.
     """
 
-    def __init__(self, folder: Path, data: YearData, paths: list[Path], progress: bool) -> None:
+    def __init__(self, folder: Path, data: YearData, paths: list[Path], read: _BytesRead) -> None:
         from starcommunity.io import forked
 
         self.folder, self.data, self.paths = folder, data, paths
@@ -888,7 +896,10 @@ class _SheetReading:
                 self.claims = forked.Claims(len(paths))
             except OSError:  # no pipe or shared page to be had: read them all here
                 return
-            self.child = forked.start(self._child_work(self.claims, progress))
+            on_progress = read.tell if read.progress is not None else None
+            self.child = forked.start(
+                self._child_work(self.claims, on_progress is not None), on_progress
+            )
             if self.child is None:
                 self.cancel()
 
@@ -954,7 +965,7 @@ class _SheetReading:
             parts.append(self._read(report, read, [self.paths[number]]))
             own = number + 1
         child, self.child = self.child, None  # collect reaps it: never signal it again
-        sent = child.collect(lambda message: read(*message))
+        sent = child.collect()
         self.cancel()
         if sent is None:  # the child failed: read here what it did not send
             parts.append(self._read(report, read, self.paths[own:]))
