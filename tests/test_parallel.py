@@ -134,6 +134,19 @@ def test_each_task_is_claimed_once_by_parent_and_child() -> None:
     assert childs == list(range(199, len(parents) - 1, -1))
 
 
+def test_a_child_that_dies_holding_the_claims_lock_does_not_stop_the_parent() -> None:
+    import fcntl
+
+    claims = forked.Claims(3)
+    pid = os.fork()
+    if pid == 0:  # killed for memory, say, in the middle of a claim
+        fcntl.lockf(claims._lock_file, fcntl.LOCK_EX)
+        os._exit(9)
+    os.waitpid(pid, 0)
+    assert [claims.front(), claims.back(), claims.front(), claims.back()] == [0, 2, 1, None]
+    claims.close()
+
+
 @pytest.mark.parametrize(
     "values",
     [

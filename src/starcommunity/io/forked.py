@@ -1,6 +1,6 @@
 """Run part of a read in a forked child process, so a 2-core machine reads on both cores.
 
-The child is a copy of this process made by os.fork (Linux, macOS): it needs no
+The child is a copy of this process made by os.fork (on Linux only): it needs no
 re-import and inherits what was read so far. It streams its results back through a
 pipe, one pickled message at a time, so nothing is held twice in full. Where fork is
 missing (Windows), or anything goes wrong in the child, the caller does the work itself:
@@ -36,10 +36,9 @@ _PART, _DONE, _FAILED = "part", "done", "failed"
 
 def can_fork() -> bool:
     """Linux only: macOS libraries are not all safe after fork, Windows has none."""
-    return sys.platform.startswith("linux") and os.environ.get("STARCOMMUNITY_NO_FORK", "") in (
-        "",
-        "0",
-    )
+    if not sys.platform.startswith("linux"):
+        return False
+    return os.environ.get("STARCOMMUNITY_NO_FORK", "") in ("", "0")
 
 
 @dataclass
@@ -191,21 +190,26 @@ class Claims:
     """Tasks 0..n-1 shared by parent and child: the parent claims from the front, the
     child from the back, each task exactly once. Make it before forking.
 
-    The two counters live in a shared anonymous mmap; the lock is a pipe holding one
-    byte (taking the byte is taking the lock), which needs no /dev/shm, unlike a
-    multiprocessing lock, and works in any container.
+    The two counters live in a shared anonymous mmap. The lock is a POSIX record lock
+    on an unlinked temporary file: it belongs to a process, so parent and child exclude
+    each other through the one inherited descriptor, and the kernel lets it go when its
+    holder dies (a child killed while claiming cannot leave the parent waiting).
     """
 
     _FORMAT = "qq"  # next task from the front, one past the next from the back
 
     def __init__(self, count: int) -> None:
+        import tempfile
+
         self._memory = mmap.mmap(-1, struct.calcsize(self._FORMAT))  # shared once forked
         struct.pack_into(self._FORMAT, self._memory, 0, 0, count)
-        self._take, self._give = os.pipe()
-        os.write(self._give, b"\x00")
+        # open as long as the claims are: closed by close()
+        self._lock_file = tempfile.TemporaryFile()  # noqa: SIM115
 
     def _claim(self, from_front: bool) -> int | None:
-        os.read(self._take, 1)  # waits while the other process holds the byte
+        import fcntl
+
+        fcntl.lockf(self._lock_file, fcntl.LOCK_EX)  # waits while the other one holds it
         try:
             first, end = struct.unpack_from(self._FORMAT, self._memory)
             if first >= end:
@@ -216,7 +220,7 @@ class Claims:
             struct.pack_into(self._FORMAT, self._memory, 0, first, end - 1)
             return end - 1
         finally:
-            os.write(self._give, b"\x00")
+            fcntl.lockf(self._lock_file, fcntl.LOCK_UN)
 
     def front(self) -> int | None:
         return self._claim(from_front=True)
@@ -225,8 +229,7 @@ class Claims:
         return self._claim(from_front=False)
 
     def close(self) -> None:
-        os.close(self._take)
-        os.close(self._give)
+        self._lock_file.close()
         self._memory.close()
 
 
