@@ -13,6 +13,7 @@ import io
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,32 @@ def test_typed_csv_columns_read_every_odd_cell_as_before(cli: Cli, year: Path) -
     assert any(p["code"] == "score-above-max" and p["row"] == 13 for p in mine)
     assert not any(p["row"] == 3 for p in mine)  # ' 4.5 ' is fine
     assert not any(p["code"] == "blank-value" for p in mine)
+
+
+def test_a_large_sheet_typed_in_chunks_is_text_where_any_chunk_has_text(
+    cli: Cli, year: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pandas types a large CSV a chunk of rows at a time (32,768 rows here): a column of
+    numbers in the first chunk and text in the second came back mixed (floats beside
+    strings), with a DtypeWarning on the user's terminal."""
+    monkeypatch.setenv("STARCOMMUNITY_NO_FORK", "1")  # warnings of this process only
+    rows = [office_row(f"O{k:05d}") for k in range(40_000)]
+    rows[100][6] = "nan"  # another column, first chunk
+    rows[39_000][5] = "3.5分"  # only the second chunk has text in this one
+    write_office(year / "sheets" / "office_scores.csv", rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _, report = cli.json("validate", "--root", year.parent, "--year", year.name)
+    assert not [w for w in caught if issubclass(w.category, pd.errors.DtypeWarning)]
+    found = {
+        (p["code"], p["row"], p["value"])
+        for p in report["errors"]
+        if p["file"] == "sheets/office_scores.csv"
+    }
+    assert ("score-not-number", 103, "nan") in found  # title row, header, then rows
+    assert ("score-not-number", 39_003, "3.5分") in found
+    scores = [p for p in report["errors"] if p["code"].startswith("score-")]
+    assert len(scores) == 2
 
 
 @pytest.mark.parametrize("text_column", [False, True])

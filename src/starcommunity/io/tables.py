@@ -13,6 +13,7 @@ import functools
 import io
 import re
 import unicodedata
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -262,21 +263,25 @@ def _csv_cells(
     # over millions of cells to wrap them
     dtype: Any = object if not numeric else {i: object for i in range(width) if i not in numeric}
     try:
-        return pd.read_csv(
-            io.BytesIO(text),
-            encoding="utf-8",
-            header=None,
-            names=range(width),
-            dtype=dtype,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            index_col=False,
-            on_bad_lines="error",
-            engine="c",
-            nrows=rows,
-            skiprows=skip,
-        )
+        with warnings.catch_warnings():
+            # pandas types a large file chunk by chunk and warns of a column typed two
+            # ways; _typed_body reads such columns again as text: not for the user
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            return pd.read_csv(
+                io.BytesIO(text),
+                encoding="utf-8",
+                header=None,
+                names=range(width),
+                dtype=dtype,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+                on_bad_lines="error",
+                engine="c",
+                nrows=rows,
+                skiprows=skip,
+            )
     except (pd.errors.ParserError, ValueError):
         return None
 
@@ -758,10 +763,12 @@ def _typed_body(
     body = _csv_cells(grid.text, grid.width, skip=header_row, numeric=wanted)
     if body is None:
         return None
-    # pandas reads true/false as booleans: those columns are read again as text, so a
-    # score written 'TRUE' is reported as written.
+    # pandas reads true/false as booleans, and a large file chunk by chunk: a column of
+    # numbers in one chunk and text in another comes back with floats beside strings.
+    # Such columns are read again as text, so each cell is reported as written (a
+    # score written 'TRUE' as TRUE) and a column with any text is text throughout.
     odd = frozenset(i for i in wanted if body[i].dtype.kind not in "fiu")
-    if odd and any(body[i].dtype.kind == "b" for i in odd):
+    if any(body[i].dtype.kind == "b" or not _all_text(body[i].to_numpy()) for i in odd):
         body = _csv_cells(grid.text, grid.width, skip=header_row, numeric=wanted - odd)
         if body is None:
             return None
