@@ -891,10 +891,11 @@ class _SheetReading:
         self.child: ForkedJob | None = None
         self.claims: Claims | None = None
         size = sum(path.stat().st_size for path in paths)
-        if len(paths) > 1 and size >= PARALLEL_MIN_BYTES and forked.can_fork():
+        # even one sheet file: the child reads it while this process reads the roster
+        if paths and size >= PARALLEL_MIN_BYTES and forked.can_fork():
             try:
                 self.claims = forked.Claims(len(paths))
-            except OSError:  # no pipe or shared page to be had: read them all here
+            except OSError:  # no temporary file or shared page: read them all here
                 return
             on_progress = read.tell if read.progress is not None else None
             self.child = forked.start(
