@@ -756,3 +756,34 @@ def test_a_terminal_in_gbk_does_not_stop_on_an_emoji(root: Path, output_format: 
     )
     assert result.returncode == 0, result.stderr.decode("gbk", errors="replace")
     assert "?社区".encode("gbk") in result.stdout
+
+
+NOISY_RUN = """
+import sys, warnings
+import starcommunity.io.year as year
+
+real = year.load_year
+
+def noisy(*args, **kwargs):
+    warnings.warn("a note for developers", UserWarning)
+    return real(*args, **kwargs)
+
+year.load_year = noisy
+from starcommunity.cli import main
+root, options = sys.argv[1], sys.argv[2:]
+sys.argv = ["starcommunity", *options, "validate", "--root", root, "--year", "2008"]
+main()
+"""
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_library_warnings_reach_a_clerk_only_with_debug(root: Path, debug: bool) -> None:
+    options = ["--debug"] if debug else []
+    result = subprocess.run(
+        [sys.executable, "-c", NOISY_RUN, str(root), *options],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "STARCOMMUNITY_DEBUG"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert ("a note for developers" in result.stderr) is debug

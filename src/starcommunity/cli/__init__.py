@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from typing import Annotated
 
 import typer
@@ -67,6 +68,10 @@ def main() -> None:
     if not sys.stdout.isatty():
         # Rich help costs about 80 ms of imports; scripts and pipes get plain help text.
         app.rich_markup_mode = None
+    if not (os.environ.get(DEBUG_ENV) or "--debug" in sys.argv):
+        # A library's warning (pandas, openpyxl) is for developers, not for a clerk;
+        # every problem with the data is in the report.
+        warnings.simplefilter("ignore")
     try:
         app(standalone_mode=True)
     except SystemExit:
