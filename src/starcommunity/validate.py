@@ -446,7 +446,7 @@ def _check_flags(data: YearData, report: Report) -> None:
             )
 
 
-def _score_items(data: YearData) -> tuple[list[str], pd.Series]:
+def _items_and_maxima(data: YearData) -> tuple[list[str], pd.Series]:
     """The item columns the score frame has, and each item's maximum."""
     items = [i for i in data.item_ids if i in data.scores.columns]
     maxima = data.criteria.drop_duplicates("item_id").set_index("item_id")["max_points"]
@@ -456,7 +456,7 @@ def _score_items(data: YearData) -> tuple[list[str], pd.Series]:
 def check_rater_quality(data: YearData, report: Report) -> None:
     """The last check of validate_year alone (validate_year(quality=False) is the rest)."""
     if len(data.scores):
-        _check_rater_quality(data, report, *_score_items(data))
+        _check_rater_quality(data, report, *_items_and_maxima(data))
 
 
 def _check_scores(
@@ -469,7 +469,7 @@ def _check_scores(
         if data.paths.get("communities"):
             report.warn("no-score-sheets", file="sheets/")
         return
-    items, maxima = _score_items(data)
+    items, maxima = _items_and_maxima(data)
     names = data.criteria.drop_duplicates("item_id").set_index("item_id")["name"]
 
     # Range: one vectorised comparison per item column.
