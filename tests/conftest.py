@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,17 @@ import pytest
 from typer.testing import CliRunner
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+REPO = SAMPLES.parent
+
+
+def bench_generator() -> Any:
+    """bench/generate.py (a script, not a package), loaded by path."""
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_generate", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

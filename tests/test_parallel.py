@@ -25,7 +25,7 @@ from starcommunity.io import forked
 from starcommunity.io import year as year_module
 from starcommunity.io.year import load_year
 from starcommunity.problems import Report
-from tests.conftest import SAMPLES, run
+from tests.conftest import SAMPLES, bench_generator, run
 from tests.corrupt import corrupt_year
 
 
@@ -33,6 +33,7 @@ from tests.corrupt import corrupt_year
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Fork at any size; the list holds one entry per child forked."""
     monkeypatch.setattr(year_module, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(year_module, "RUN_BYTES", 0)  # each sheet file claimed alone
     monkeypatch.setattr(validate_module, "VALIDATE_BESIDE_MIN_ROWS", 0)
     monkeypatch.delenv("STARCOMMUNITY_NO_FORK", raising=False)
     started: list[int] = []
@@ -319,3 +320,60 @@ def test_validate_while_keeps_back_a_scoring_error_until_asked(
     data, report = load_year(SAMPLES, "2008")
     with pytest.raises(ZeroDivisionError):  # one after the other: raised as ever
         validate_while(data, report, breaks)
+
+
+@pytest.fixture(scope="module")
+def file_per_community(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A year as some offices keep it: three small CSV score files per community."""
+    root = tmp_path_factory.mktemp("file-per-community")
+    bench_generator().generate(root, 8, "csv", roster_size=40, area_size=1)
+    assert len(year_module.sheet_files(root / "2008")) == 24
+    return root
+
+
+def _corrupted_copy(source: Path, tmp_path: Path, seed: int) -> Path:
+    shutil.copytree(source / "2008", tmp_path / "2008")
+    corrupt_year(tmp_path / "2008", random.Random(seed), count=3)
+    if not (tmp_path / "2008").is_dir():
+        pytest.skip("the corruption removed the year folder")
+    return tmp_path
+
+
+@pytest.mark.parametrize("seed", [None, *range(10)])
+def test_small_csv_files_read_as_one_batch_equal_each_read_alone(
+    file_per_community: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int | None
+) -> None:
+    root = (
+        file_per_community if seed is None else _corrupted_copy(file_per_community, tmp_path, seed)
+    )
+    batched = _load_in_one_process(root)
+    monkeypatch.setattr(year_module, "CSV_BATCH_ROWS", 1)
+    _assert_same(batched, _load_in_one_process(root))
+
+
+@pytest.mark.parametrize("seed", [None, 0, 1, 2])
+def test_runs_of_small_files_read_by_both_processes_equal_a_single_read(
+    forks: list[int],
+    slow: tuple[str, list[int]],
+    file_per_community: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int | None,
+) -> None:
+    root = (
+        file_per_community if seed is None else _corrupted_copy(file_per_community, tmp_path, seed)
+    )
+    paths = year_module.sheet_files(root / "2008")
+    # about five runs of several files each
+    monkeypatch.setattr(year_module, "RUN_BYTES", sum(p.stat().st_size for p in paths) // 5)
+    _assert_same(_load(root), _load_in_one_process(root))
+    assert len(forks) == 1
+
+
+def test_sheet_files_are_cut_into_runs_in_order() -> None:
+    paths = [Path(f"{n}.csv") for n in range(7)]
+    big = year_module.RUN_BYTES
+    sizes = [10, 10, big, 10, big - 15, 10, 0]
+    runs = year_module._runs_of_files(paths, sizes)
+    assert [[int(p.stem) for p in run] for run in runs] == [[0, 1], [2], [3, 4], [5, 6]]
+    assert year_module._runs_of_files([], []) == []

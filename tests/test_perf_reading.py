@@ -8,11 +8,11 @@ integer codes). These tests pin that the shortcuts give the answers of the plain
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from starcommunity.cli.common import MAX_PRINTED_PROBLEMS, print_problems, readi
 from starcommunity.io.year import load_year, normalise_text, parse_numbers
 from starcommunity.problems import Report
 from starcommunity.validate import check_duplicates, check_membership
-from tests.conftest import Cli
+from tests.conftest import Cli, bench_generator
 
 REPO = Path(__file__).resolve().parent.parent
 ITEMS = [
@@ -311,18 +311,9 @@ def test_version_does_not_import_pandas() -> None:
     assert done.stdout.strip().endswith("[]")
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_generate", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("fmt", ["mixed", "csv"])
 def test_bench_generator_writes_a_valid_rankable_year(cli: Cli, tmp_path: Path, fmt: str) -> None:
-    generate = _generator()
+    generate = bench_generator()
     folder = generate.generate(tmp_path, 24, fmt, roster_size=40)
     again = generate.generate(tmp_path / "again", 24, fmt, roster_size=40)
     for name in ("communities.csv", "roster.csv", "reps.csv", "flags.csv"):
@@ -419,3 +410,36 @@ def test_csv_head_from_the_sample_is_what_pandas_reads(
     assert fast is not None
     expected = tables._csv_cells(text.encode(), width, rows=tables.HEADER_SEARCH_ROWS + 1)
     pd.testing.assert_frame_equal(fast, expected)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(st.lists(CELL, max_size=5).map(",".join), min_size=1, max_size=40),
+    ending=st.sampled_from(["\n", "\r\n", "\r"]),
+    last_ending=st.booleans(),
+    quote_at=st.none() | st.integers(0, 40),
+)
+def test_a_small_csv_read_whole_by_the_csv_module_is_what_pandas_reads(
+    lines: list[str], ending: str, last_ending: bool, quote_at: int | None
+) -> None:
+    """A file shorter than the header search sample is read from the sample itself."""
+    from starcommunity.io import tables
+
+    if quote_at is not None and quote_at < len(lines):
+        lines[quote_at] += ',"a,b"'
+    text = ending.join(lines) + (ending if last_ending else "")
+    assume(text.strip())
+    from starcommunity.problems import Report
+
+    report = Report()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "small.csv"
+        path.write_bytes(text.encode())
+        grid = tables._read_csv(path, "small.csv", report, lazy=True)
+    assert not report.problems
+    assert grid is not None and not grid.partial
+    sample = text.splitlines()
+    width = max(len(row) for row in tables._csv_rows(sample))
+    expected = tables._csv_cells(text.encode(), width)
+    expected.index = range(1, len(expected) + 1)
+    pd.testing.assert_frame_equal(grid.cells, expected)

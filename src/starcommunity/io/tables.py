@@ -192,6 +192,11 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
     lines = payload.count(b"\n") + 1
     if _too_wide(width, lines, payload.count(b",") + lines, widths, display, report):
         return None
+    if len(payload) <= 1 << 20 and len(sample) < HEADER_SEARCH_ROWS * 4:
+        # the sample is the whole file: a clerk's small sheet needs no pandas parse
+        whole = _head_from_sample(sample, sample_rows, width, whole=True)
+        if whole is not None:
+            return Grid(file=display, sheet=None, cells=_numbered(whole), encoding=encoding)
     if lazy:
         head = _head_from_sample(sample, sample_rows, width)
         if head is None:
@@ -219,15 +224,18 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
 _OTHER_LINE_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
-def _head_from_sample(sample: list[str], rows: list[list[str]], width: int) -> pd.DataFrame | None:
+def _head_from_sample(
+    sample: list[str], rows: list[list[str]], width: int, *, whole: bool = False
+) -> pd.DataFrame | None:
     """The first rows of a CSV as pandas would read them, from the csv module's rows of
-    the sample already split (a pandas call per file costs about 2 ms). None when the
-    head is not plain: a quote (a field may span lines) or another line break, or too
-    few complete lines in the sample."""
+    the sample already split (a pandas call per file costs about 2 ms); with `whole`,
+    the sample is the whole file and all of its rows are wanted. None when the head is
+    not plain: a quote (a field may span lines) or another line break, or too few
+    complete lines in the sample."""
     import pandas as pd
 
-    count = HEADER_SEARCH_ROWS + 1
-    if len(sample) <= count or len(rows) != len(sample):
+    count = len(sample) if whole else HEADER_SEARCH_ROWS + 1
+    if (not whole and len(sample) <= count) or len(rows) != len(sample):
         return None  # the last line of a sample may be cut short
     head = sample[:count]
     if any('"' in line or not _OTHER_LINE_BREAKS.isdisjoint(line) for line in head):

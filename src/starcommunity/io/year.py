@@ -869,6 +869,11 @@ SCORE_META = ("community_id", "group", "rater_id", "rater_name", "date")
 TEXT_META = ("community_id", "group", "rater_id", "rater_name")
 
 
+# CSV score tables are processed together up to this many rows (pandas' fixed cost per
+# call is paid per batch, not per file); a larger file is processed alone.
+CSV_BATCH_ROWS = 20_000
+# Parent and child claim small sheet files in runs of about this many bytes.
+RUN_BYTES = 256 * 1024
 # Below this many bytes of score sheets a second process costs more than it saves.
 PARALLEL_MIN_BYTES = 2_000_000
 
@@ -881,6 +886,8 @@ class _SheetReading:
     this process reads from the first file on until the two meet (forked.Claims). Each
     file is read whole by one of them, and the results are joined in file order: the
     same frame and the same problems in the same order as one process reading them all.
+    Small files are claimed a run at a time (_runs_of_files), so that they are read as
+    one batch there too.
     """
 
     def __init__(self, folder: Path, data: YearData, paths: list[Path], read: _BytesRead) -> None:
@@ -890,11 +897,12 @@ class _SheetReading:
         self.items = _score_items(data)
         self.child: ForkedJob | None = None
         self.claims: Claims | None = None
-        size = sum(path.stat().st_size for path in paths)
+        sizes = [path.stat().st_size for path in paths]
+        self.runs = _runs_of_files(paths, sizes)
         # even one sheet file: the child reads it while this process reads the roster
-        if paths and size >= PARALLEL_MIN_BYTES and forked.can_fork():
+        if paths and sum(sizes) >= PARALLEL_MIN_BYTES and forked.can_fork():
             try:
-                self.claims = forked.Claims(len(paths))
+                self.claims = forked.Claims(len(self.runs))
             except OSError:  # no temporary file or shared page: read them all here
                 return
             on_progress = read.tell if read.progress is not None else None
@@ -931,7 +939,7 @@ class _SheetReading:
                 # what each file adds, kept apart: they are read from the last to the first
                 data.sheets, data.encodings, data.input_files = {}, {}, []
                 report = Report()
-                parts.append(self._read(report, tell, [self.paths[number]]))
+                parts.append(self._read(report, tell, self.runs[number]))
                 problems.append(report.problems)
                 added.append((data.sheets, data.encodings, data.input_files))
             for done in (problems, added, parts):
@@ -963,13 +971,13 @@ class _SheetReading:
         parts = []
         own = 0
         while (number := self.claims.front()) is not None:
-            parts.append(self._read(report, read, [self.paths[number]]))
+            parts.append(self._read(report, read, self.runs[number]))
             own = number + 1
         child, self.child = self.child, None  # collect reaps it: never signal it again
         sent = child.collect()
         self.cancel()
         if sent is None:  # the child failed: read here what it did not send
-            parts.append(self._read(report, read, self.paths[own:]))
+            parts.append(self._read(report, read, [p for run in self.runs[own:] for p in run]))
             return _with_dates(_join_columns(parts))
         (problems, sheets, encodings, input_files), *columns = sent
         report.problems.extend(problems)
@@ -978,6 +986,20 @@ class _SheetReading:
         self.data.input_files.extend(input_files)
         parts.append({name: forked.unpack_column(packed) for name, packed in columns})
         return _with_dates(_join_columns(parts))
+
+
+def _runs_of_files(paths: list[Path], sizes: list[int]) -> list[list[Path]]:
+    """The sheet files in order, cut into runs of about RUN_BYTES: a large file is a run
+    of its own, small ones (a file per community) go together."""
+    runs: list[list[Path]] = []
+    run_bytes = 0
+    for path, size in zip(paths, sizes, strict=True):
+        if not runs or size >= RUN_BYTES or run_bytes + size > RUN_BYTES:
+            runs.append([])
+            run_bytes = 0
+        runs[-1].append(path)
+        run_bytes += size
+    return runs
 
 
 def _with_dates(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -1030,9 +1052,10 @@ def _read_sheets(
 ) -> dict[str, np.ndarray]:
     """The score sheets in `paths` as the columns of one wide frame.
 
-    CSV files are processed file by file (they are few and large; pandas types their
-    score columns); Excel sheets are gathered and processed in one batch (they are many
-    and small), so no work is repeated per sheet.
+    Excel sheets are gathered and processed in one batch (they are many and small), so
+    no work is repeated per sheet. CSV tables are processed in batches of about
+    CSV_BATCH_ROWS rows: a large file alone (pandas types its score columns), small
+    ones (a file per community) together.
     """
     import numpy as np
 
@@ -1041,6 +1064,17 @@ def _read_sheets(
     tables: list[Table] = []
     pieces: list[dict[str, np.ndarray]] = []
     excel: list[int] = []
+    batch: list[int] = []
+    batch_rows = 0
+
+    def process(numbers: list[int]) -> None:
+        if numbers:
+            pieces.append(_score_block(tables, numbers, item_ids, deferred))
+            for number in numbers:
+                # its cells now live in the piece; a copy, as a view would keep them all
+                tables[number].frame = tables[number].frame.iloc[:0].copy()
+            numbers.clear()
+
     for path in paths:
         display = str(path.relative_to(folder))
         data.input_files.append(path)
@@ -1057,22 +1091,28 @@ def _read_sheets(
             _sheet_header(table, number, item_ids, data, deferred)
             if table.from_excel:
                 excel.append(number)
-            else:
-                pieces.append(_score_block(tables, [number], item_ids, deferred))
-                # its cells now live in the piece; a copy, as a view would keep them all
-                table.frame = table.frame.iloc[:0].copy()
+                continue
+            if len(table.frame) >= CSV_BATCH_ROWS:
+                process(batch)  # the batch keeps reading order; this one goes alone
+                batch_rows = 0
+                process([number])
+                continue
+            batch.append(number)
+            batch_rows += len(table.frame)
+            if batch_rows >= CSV_BATCH_ROWS:
+                process(batch)
+                batch_rows = 0
         if read is not None:
             read(display, path)
-    if excel:
-        pieces.append(_score_block(tables, excel, item_ids, deferred))
-        for number in excel:
-            tables[number].frame = tables[number].frame.iloc[:0].copy()
+    process(batch)
+    reorder = bool(excel) and len(excel) < len(tables)
+    process(excel)
     deferred.flush(report)
     if not pieces:
         columns = {c: np.empty(0, dtype=object) for c in [*SCORE_META, *META_COLUMNS]}
         columns.update({i: np.empty(0, dtype=float) for i in item_ids})
         return columns
-    return _join_pieces(pieces, reorder=bool(excel) and len(excel) < len(tables))
+    return _join_pieces(pieces, reorder=reorder)
 
 
 def _join_pieces(pieces: list[dict[str, np.ndarray]], reorder: bool) -> dict[str, np.ndarray]:
@@ -1189,8 +1229,12 @@ def _score_block(
         if column not in frame:
             result[column] = np.full(len(frame), "", dtype=object)
             continue
-        text, changed, stripped = normalise_text(frame[column], from_excel)
         missing = absent(column)
+        cells = frame[column]
+        if missing is not None and not from_excel:
+            # a batch's CSV without the column: NaN would send the whole column cell by cell
+            cells = cells.where(~missing, "")
+        text, changed, stripped = normalise_text(cells, from_excel)
         if missing is not None:
             text[missing] = ""
             changed = changed[~missing[changed]]
@@ -1292,10 +1336,10 @@ def _score_block(
                 **where(position),
             )
         result[item_id] = values
-    files = np.array([t.file for t in tables], dtype=object)
-    sheets = np.array([t.sheet for t in tables], dtype=object)
-    result["_file"] = files[owner]
-    result["_sheet"] = sheets[owner]
+    # the block's tables only: a year may hold thousands of them
+    local = np.searchsorted(np.asarray(numbers), owner)
+    result["_file"] = np.array([tables[n].file for n in numbers], dtype=object)[local]
+    result["_sheet"] = np.array([tables[n].sheet for n in numbers], dtype=object)[local]
     result["_row"] = rows.astype(int)
     result["_t"] = owner
     return result
