@@ -377,3 +377,99 @@ def test_sheet_files_are_cut_into_runs_in_order() -> None:
     runs = year_module._runs_of_files(paths, sizes)
     assert [[int(p.stem) for p in run] for run in runs] == [[0, 1], [2], [3, 4], [5, 6]]
     assert year_module._runs_of_files([], []) == []
+
+
+def _roster_with_problems(root: Path) -> Path:
+    """samples/2008 with a roster whose both halves hold cells to normalise and bad
+    eligibility, and a blank line at its middle."""
+    shutil.copytree(SAMPLES / "2008", root / "2008")
+    roster = root / "2008" / "roster.csv"
+    lines = roster.read_text(encoding="utf-8-sig").splitlines()
+    middle = len(lines) // 2
+    # two names with full-width digits in the first half, many in the second
+    for number in [5, 100, *range(middle + 7, len(lines), 97)]:
+        cells = lines[number].split(",")
+        cells[2] = cells[2] + "１２"
+        cells[4] = f" {cells[4]} "
+        cells[5] = "maybe" if number % 2 else cells[5]
+        lines[number] = ",".join(cells)
+    lines.insert(middle, "")
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    return root
+
+
+@pytest.fixture
+def halves(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Read any roster or reps CSV in halves; the list holds what each attempt gave."""
+    monkeypatch.setattr(year_module, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(year_module, "MAX_TEXT_CHANGES", 4)  # the cap spans both halves
+    monkeypatch.delenv("STARCOMMUNITY_NO_FORK", raising=False)
+    results: list[object] = []
+    real = year_module._read_in_halves
+
+    def recording(*args: Any) -> Any:
+        tables = real(*args)
+        results.append(tables)
+        return tables
+
+    monkeypatch.setattr(year_module, "_read_in_halves", recording)
+    return results
+
+
+def test_a_roster_read_in_halves_equals_one_read(tmp_path: Path, halves: list[object]) -> None:
+    root = _roster_with_problems(tmp_path)
+    split = _load(root)
+    assert halves and all(tables is not None for tables in halves)  # roster and reps
+    whole = _load_in_one_process(root)
+    _assert_same(split, whole)
+    rows = [p["row"] for p in whole[1] if p["code"] == "text-normalised"]
+    assert len(rows) == 4 and rows[:2] == [6, 101] and min(rows[2:]) > 1448  # the cap of 4
+    assert any(p["code"] == "bad-eligible" and p["row"] > 1448 for p in whole[1])
+
+
+def test_a_child_that_dies_on_its_half_is_redone_here(
+    tmp_path: Path, halves: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _roster_with_problems(tmp_path)
+    monkeypatch.setattr(forked.Sender, "part", lambda self, payload: os._exit(3))
+    split = _load(root)
+    assert halves and all(tables is not None for tables in halves)
+    _assert_same(split, _load_in_one_process(root))
+
+
+@pytest.mark.parametrize("change", ["quote", "wide row"])
+def test_a_roster_that_cannot_be_cut_is_read_whole(
+    tmp_path: Path, halves: list[object], change: str
+) -> None:
+    root = _roster_with_problems(tmp_path)
+    roster = root / "2008" / "roster.csv"
+    lines = roster.read_text(encoding="utf-8-sig").splitlines()
+    at = len(lines) * 3 // 4  # in the second half
+    lines[at] += ',"a, b"' if change == "quote" else ",,,,extra"
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    split = _load(root)
+    assert halves[0] is None  # the roster: read whole
+    _assert_same(split, _load_in_one_process(root))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"a\nb\nc\nd\n", 6),  # the line after the middle
+        (b"a\r\nb\r\nc\r\n", 6),
+        (b"a\rb\rc\rd\r", None),  # pandas also ends rows at a lone CR
+        (b'a\n"b\nc"\nd\n', None),  # a quoted field may span lines
+        (b"aaaaaaaa\nb", 9),
+        (b"aaaaaaaa\n", None),  # no line starts after the middle
+    ],
+)
+def test_halfway_line(text: bytes, expected: int | None) -> None:
+    assert year_module._halfway_line(text) == expected
+
+
+def test_mostly_distinct_text_is_sent_joined() -> None:
+    column = np.array([f"A{n:05d}" for n in range(5000)], dtype=object)
+    packed = forked.pack_column(column)
+    assert packed[0] == "joined"
+    back = forked.unpack_column(pickle.loads(pickle.dumps(packed)))
+    assert back.dtype == object and back.tolist() == column.tolist()

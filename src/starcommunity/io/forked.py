@@ -234,14 +234,25 @@ class Claims:
 
 
 def pack_column(values: np.ndarray) -> tuple[str, Any]:
-    """A column made cheap to pickle: a text column goes as codes and its distinct
-    values joined into one string (pickling millions of cells one by one takes
-    seconds). Each distinct value comes back as one shared object, as it was read."""
+    """A column made cheap to pickle (pickling millions of cells one by one takes
+    seconds): text of mostly distinct values goes joined into one string; other text
+    as codes and its distinct values joined, each distinct value coming back as one
+    shared object, as it was read."""
     import numpy as np
     import pandas as pd
 
     if values.dtype != object:
         return "array", values
+    sample = values[:: max(1, len(values) // 1000)]
+    if len(values) > 1 and len(set(sample.tolist())) * 2 > len(sample):
+        # mostly distinct (IDs, names): hashing every cell would cost more than it saves
+        try:
+            joined = "\x00".join(values)
+        except TypeError:  # not all text
+            return "array", values
+        if joined.count("\x00") == len(values) - 1:
+            return "joined", (joined, len(values))
+        return "array", values  # a value holds NUL itself
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) >= 2**31:
         return "array", values
@@ -261,6 +272,11 @@ def unpack_column(packed: tuple[str, Any]) -> np.ndarray:
     kind, payload = packed
     if kind == "array":
         return payload
+    if kind == "joined":
+        joined, length = payload
+        values = np.empty(length, dtype=object)
+        values[:] = joined.split("\x00")
+        return values
     codes, joined, count = payload
     distinct = np.empty(count + 1, dtype=object)  # the last one is None, for code -1
     if count:

@@ -727,37 +727,68 @@ def make_table(
     column stays text. Raises UnreadableGrid when the body cannot be read.
     """
     header_values = grid.cells.loc[header_row]
+    headers = table_headers(grid, header_row, mapping)
     body = _typed_body(grid, header_row, mapping, numeric) if grid.partial else None
     if body is None:
         body = grid.full_cells(report).loc[header_row + 1 :]
-    # Trailing and interleaved blank rows are not data.
-    blank = blank_rows(body)
-    if blank.any():
-        body = body[~blank]
-    headers: dict[str, tuple[str, str]] = {}
+    body = without_blank_rows(body)
     extras: dict[int, str] = {}
     for column_index, value in header_values.items():
         index = int(column_index)
-        letter = excel_column_letter(index)
         if index in mapping:
-            headers[mapping[index]] = (cell_text(value), letter)
-        elif not is_blank(value):
+            continue
+        if not is_blank(value):
             extras[index] = cell_text(value)
         elif len(body) and not blank_cells(body[column_index]).all():
             extras[index] = ""
-    frame = body[list(mapping)].copy()
-    frame.columns = [mapping[i] for i in mapping]
-    frame["_row"] = body.index.astype(int)
-    frame = frame.reset_index(drop=True)
     return Table(
         file=grid.file,
         sheet=grid.sheet,
         header_row=header_row,
-        frame=frame,
+        frame=mapped_frame(body, mapping),
         headers=headers,
         extras=extras,
         from_excel=grid.from_excel,
     )
+
+
+def table_headers(
+    grid: Grid, header_row: int, mapping: dict[int, str]
+) -> dict[str, tuple[str, str]]:
+    """Each mapped column's header as written and its Excel letter."""
+    header_values = grid.cells.loc[header_row]
+    return {
+        name: (cell_text(header_values[index]), excel_column_letter(index))
+        for index, name in mapping.items()
+    }
+
+
+def without_blank_rows(body: pd.DataFrame) -> pd.DataFrame:
+    """Trailing and interleaved blank rows are not data."""
+    blank = blank_rows(body)
+    return body[~blank] if blank.any() else body
+
+
+def mapped_frame(body: pd.DataFrame, mapping: dict[int, str]) -> pd.DataFrame:
+    """The mapped columns of a table's body under their canonical names, and `_row`."""
+    frame = body[list(mapping)].copy()
+    frame.columns = [mapping[i] for i in mapping]
+    frame["_row"] = body.index.astype(int)
+    return frame.reset_index(drop=True)
+
+
+def csv_body_part(grid: Grid, start: int) -> pd.DataFrame | None:
+    """The rows of a lazily read CSV from byte `start` (the first byte of a line) on, as
+    text, indexed by their row numbers; None when a row is wider than the grid."""
+    import pandas as pd
+
+    assert grid.text is not None
+    body = _csv_cells(grid.text[start:], grid.width)
+    if body is None:
+        return None
+    first = grid.text.count(b"\n", 0, start) + 1
+    body.index = pd.RangeIndex(first, first + len(body))
+    return body
 
 
 def _typed_body(

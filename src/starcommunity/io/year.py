@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starcommunity.io.headers import (
     FALSE_WORDS,
@@ -36,11 +36,15 @@ from starcommunity.io.tables import (
     UnreadableGrid,
     blank_mask,
     cell_text,
+    csv_body_part,
     find_header,
     make_table,
     map_distinct,
+    mapped_frame,
     merged_in_rows,
     read_grids,
+    table_headers,
+    without_blank_rows,
 )
 from starcommunity.model import GROUPS, STAR_LEVELS, STAR_POLICIES, Scheme
 from starcommunity.problems import Problem, Report
@@ -127,13 +131,25 @@ def find_file(folder: Path, kind: str, report: Report) -> Path | None:
 
 def _text_columns(table: Table, columns: list[str], report: Report) -> None:
     """Normalise text cells in place (IDs stay text, never numbers)."""
+    for problems in _text_column_problems(table, columns).values():
+        report.problems.extend(problems)
+
+
+# changed cells reported per text column of a table
+MAX_TEXT_CHANGES = 1000
+
+
+def _text_column_problems(table: Table, columns: list[str]) -> dict[str, list[Problem]]:
+    """Normalise text cells in place; per column, the changes to report."""
     frame = table.frame
+    found: dict[str, list[Problem]] = {}
     for column in columns:
         if column not in frame:
             continue
         text, changed, stripped = normalise_text(frame[column], table.from_excel)
-        for position in changed[:1000]:
-            report.warn(
+        changes = Report()
+        for position in changed[:MAX_TEXT_CHANGES]:
+            changes.warn(
                 "text-normalised",
                 file=table.file,
                 sheet=table.sheet,
@@ -142,7 +158,9 @@ def _text_columns(table: Table, columns: list[str], report: Report) -> None:
                 value=stripped[position],
                 normalised=text[position],
             )
+        found[column] = changes.problems
         frame[column] = _object_series(text, frame.index)
+    return found
 
 
 def _object_series(values: np.ndarray, index: pd.Index) -> pd.Series:
@@ -170,14 +188,17 @@ def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.nda
         return text, np.zeros(0, dtype=np.intp), text
     cells = raw.to_numpy(dtype=object)
     try:
-        stripped_list = [value.strip() for value in cells]
-        joined = "\x00".join(stripped_list)  # CSV text holds no NUL (refused on reading)
-    except (AttributeError, TypeError):  # a NaN (never read from a CSV): cell by cell
+        joined = "\x00".join(cells)  # CSV text holds no NUL (refused on reading)
+    except TypeError:  # a NaN (never read from a CSV): cell by cell
         return _normalise_cells(cells)
-    if all(map(operator.is_, stripped_list, cells)):
-        stripped = cells.copy()
-    else:
-        stripped = np.array(stripped_list, dtype=object)
+    stripped = cells.copy()
+    if len(joined.split(None, 1)) > 1 or joined[:1].isspace() or joined[-1:].isspace():
+        # white space somewhere, so maybe around a cell: strip cell by cell (str.split
+        # and str.strip agree on what white space is)
+        stripped_list = [value.strip() for value in cells]
+        if not all(map(operator.is_, stripped_list, cells)):
+            stripped = np.array(stripped_list, dtype=object)
+            joined = "\x00".join(stripped_list)
     # NUL starts no combining sequence, so the join is NFKC exactly when every cell is.
     if joined.isascii() or unicodedata.is_normalized("NFKC", joined):
         text = interned(stripped)
@@ -185,7 +206,7 @@ def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.nda
     del joined
     text = stripped.copy()
     changed = []
-    for position, value in enumerate(stripped_list):
+    for position, value in enumerate(stripped.tolist()):
         if not value.isascii():
             normalised = unicodedata.normalize("NFKC", value)
             if normalised != value:
@@ -364,19 +385,136 @@ def _read_kind(
     required_file: bool = True,
     read: _BytesRead | None = None,
 ) -> list[Table]:
+    path = _kind_file(folder, kind, report, data, required_file)
+    if path is None:
+        return []
+    grids = read_grids(path, path.name, report)
+    if read is not None:
+        read(path.name, path)
+    return _tables(grids, kind, report, data, sheet_folder=False)
+
+
+def _kind_file(
+    folder: Path, kind: str, report: Report, data: YearData | None, required_file: bool
+) -> Path | None:
+    """The file of this kind, noted in `data` as an input; a missing one reported."""
     path = find_file(folder, kind, report)
     if data is not None:
         data.paths[kind] = path
     if path is None:
         if required_file:
             report.add("missing-file", file=f"{FILE_STEMS[kind][0]}.csv", kind=kind)
-        return []
+        return None
     if data is not None:
         data.input_files.append(path)
-    grids = read_grids(path, path.name, report)
-    if read is not None:
-        read(path.name, path)
-    return _tables(grids, kind, report, data, sheet_folder=False)
+    return path
+
+
+def _read_text_kind(
+    folder: Path,
+    kind: str,
+    columns: list[str],
+    report: Report,
+    data: YearData,
+    read: _BytesRead,
+) -> list[Table]:
+    """_read_kind, then each table's text columns normalised (_text_columns).
+
+    On Linux a large CSV (a city's roster) is read in two halves: a forked child reads
+    the second while this process reads the first. Their problems are put together
+    column by column, so the tables and problems are those of one read.
+    """
+    from starcommunity.io import forked
+
+    path = _kind_file(folder, kind, report, data, required_file=False)
+    if path is None:
+        return []
+    size = path.stat().st_size
+    csv = path.suffix.lower() in CSV_SUFFIXES
+    if csv and SPLIT_MIN_BYTES <= size <= SPLIT_MAX_BYTES and forked.can_fork():
+        attempt = Report()  # kept only if the halves work out
+        tables = _read_in_halves(path, kind, columns, attempt, data)
+        if tables is not None:
+            report.extend(attempt)
+            read(path.name, path)
+            return tables
+    tables = _tables(read_grids(path, path.name, report), kind, report, data, sheet_folder=False)
+    read(path.name, path)
+    _text_columns_all(tables, columns, report)
+    return tables
+
+
+def _read_in_halves(
+    path: Path, kind: str, columns: list[str], report: Report, data: YearData
+) -> list[Table] | None:
+    """Two tables, the rows before and after the line halfway through the file; None
+    when the file cannot be cut there (a quoted field may span lines, a row is wider
+    than the first rows, the header is not found): then it is read whole."""
+    from dataclasses import replace
+
+    from starcommunity.io import forked
+
+    grids = read_grids(path, path.name, report, lazy=True)
+    if len(grids) != 1 or not grids[0].partial:
+        return None
+    grid = grids[0]
+    assert grid.text is not None
+    start = _halfway_line(grid.text)
+    header_row, mapping, missing = find_header(grid, alias_lookup(kind), FILE_COLUMNS[kind][0])
+    if start is None or header_row is None or missing:
+        return None
+
+    def second_half() -> tuple[dict[str, list[Problem]], dict[str, tuple[str, Any]]] | None:
+        body = csv_body_part(grid, start)
+        if body is None:
+            return None
+        table = Table(
+            file=grid.file,
+            sheet=None,
+            header_row=header_row,
+            frame=mapped_frame(without_blank_rows(body), mapping),
+            headers=table_headers(grid, header_row, mapping),
+            extras={},
+        )
+        problems = _text_column_problems(table, columns)
+        return problems, {
+            name: forked.pack_column(table.frame.pop(name)) for name in list(table.frame)
+        }
+
+    # the child starts on the second half before this process reads the first
+    child = forked.start(lambda send: send.part(second_half()))
+    try:
+        first = replace(grid, text=grid.text[:start])
+        tables = _tables([first], kind, report, data, sheet_folder=False)
+        if len(tables) != 1 or not first.partial:
+            return None  # no table, or its rows were read again leniently
+        table = tables[0]
+        problems = _text_column_problems(table, columns)
+        sent = child.collect() if child is not None else None
+        child = None
+        second = sent[0] if sent else second_half()
+        if second is None:
+            return None
+        later_problems, packed = second
+        frame = _object_frame(
+            {name: forked.unpack_column(values) for name, values in packed.items()}
+        )
+        for column, found in problems.items():
+            report.problems.extend((found + later_problems[column])[:MAX_TEXT_CHANGES])
+        return [table, replace(table, frame=frame)]
+    finally:
+        if child is not None:
+            child.cancel()
+
+
+def _halfway_line(text: bytes) -> int | None:
+    """Where the first line after the middle of a CSV starts, if lines are rows there:
+    no quote (a quoted field may hold a line break) and no lone CR (pandas ends a row
+    there too)."""
+    if b'"' in text or text.count(b"\r") != text.count(b"\r\n"):
+        return None
+    end = text.find(b"\n", len(text) // 2)
+    return end + 1 if 0 <= end < len(text) - 1 else None
 
 
 def _tables(
@@ -723,23 +861,17 @@ def load_year(
 
 def _read_people_and_flags(folder: Path, report: Report, data: YearData, read: _BytesRead) -> None:
     """The roster, the representatives and the disqualification flags."""
-    tables = _read_kind(folder, "roster", report, data, required_file=False, read=read)
+    columns = ["community_id", "resident_id", "name", "household", "compound", "eligible"]
+    tables = _read_text_kind(folder, "roster", columns, report, data, read)
     if tables:
-        _text_columns_all(
-            tables,
-            ["community_id", "resident_id", "name", "household", "compound", "eligible"],
-            report,
-        )
-        roster = _concat(
-            tables, ["community_id", "resident_id", "name", "household", "compound", "eligible"]
-        )
+        roster = _concat(tables, columns)
         _parse_bool(roster, "eligible", tables, report)
         data.roster = roster
 
-    tables = _read_kind(folder, "reps", report, data, required_file=False, read=read)
+    columns = ["community_id", "order", "resident_id", "name", "role"]
+    tables = _read_text_kind(folder, "reps", columns, report, data, read)
     if tables:
-        _text_columns_all(tables, ["community_id", "order", "resident_id", "name", "role"], report)
-        reps = _concat(tables, ["community_id", "order", "resident_id", "name", "role"])
+        reps = _concat(tables, columns)
         roles = _object_series(
             map_distinct(reps["role"], lambda d: [ROLE_ALIASES.get(header_key(r)) for r in d]),
             reps.index,
@@ -872,6 +1004,12 @@ TEXT_META = ("community_id", "group", "rater_id", "rater_name")
 # CSV score tables are processed together up to this many rows (pandas' fixed cost per
 # call is paid per batch, not per file); a larger file is processed alone.
 CSV_BATCH_ROWS = 20_000
+# A roster or reps CSV this large is read in two halves, one by a forked child (one
+# file, otherwise read by one process while the other waits). Above the upper bound (a
+# nation's roster) a third process holding half of it would strain the memory, and the
+# sheets keep the second core busy anyway.
+SPLIT_MIN_BYTES = 8_000_000
+SPLIT_MAX_BYTES = 256_000_000
 # Parent and child claim small sheet files in runs of about this many bytes.
 RUN_BYTES = 256 * 1024
 # Below this many bytes of score sheets a second process costs more than it saves.
