@@ -346,6 +346,30 @@ def test_rater_counts_by_code_match_the_text(year: Path) -> None:
     assert plain.loc[plain["community_id"] == "NMF04", "raters"].tolist() == [0, 0, 0]
 
 
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(st.text(alphabet="a1 \t\u3000\x00\x1f", max_size=3), max_size=8))
+def test_nonblank_is_what_stripping_each_cell_says(cells: list[str]) -> None:
+    from starcommunity.validate import nonblank
+
+    expected = [cell.strip() != "" for cell in cells]
+    assert nonblank(pd.Series(cells, dtype=object)).tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(st.text(alphabet="a1 \t\u3000１ｂ社\x1f", max_size=4), max_size=8))
+def test_normalised_text_is_each_cell_stripped_and_nfkc(cells: list[str]) -> None:
+    import unicodedata
+
+    from starcommunity.io.year import normalise_text
+
+    text, changed, stripped = normalise_text(pd.Series(cells, dtype=object), from_excel=False)
+    expected_stripped = [cell.strip() for cell in cells]
+    expected = [unicodedata.normalize("NFKC", cell) for cell in expected_stripped]
+    assert list(stripped) == expected_stripped
+    assert list(text) == expected
+    assert list(changed) == [n for n, cell in enumerate(expected_stripped) if expected[n] != cell]
+
+
 def test_nonblank_text_and_other_cells() -> None:
     from starcommunity.validate import nonblank
 
@@ -443,3 +467,17 @@ def test_a_small_csv_read_whole_by_the_csv_module_is_what_pandas_reads(
     expected = tables._csv_cells(text.encode(), width)
     expected.index = range(1, len(expected) + 1)
     pd.testing.assert_frame_equal(grid.cells, expected)
+
+
+def test_repeated_text_shares_one_object_per_value_once() -> None:
+    from starcommunity.io.year import interned
+
+    # as the csv module reads it: a new string object per cell
+    fresh = np.array(["".join(["社区", str(n % 7)]) for n in range(30_000)], dtype=object)
+    shared = interned(fresh)
+    assert shared.tolist() == fresh.tolist()
+    assert len({id(value) for value in shared}) == 7
+    # as pandas' C parser reads it: already shared, so left as it is, not hashed again
+    parsed = pd.read_csv(io.StringIO("\n".join(fresh)), header=None, dtype=object)[0]
+    column = parsed.to_numpy(dtype=object)
+    assert interned(column) is column
