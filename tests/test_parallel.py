@@ -467,9 +467,35 @@ def test_halfway_line(text: bytes, expected: int | None) -> None:
     assert year_module._halfway_line(text) == expected
 
 
-def test_mostly_distinct_text_is_sent_joined() -> None:
+def test_mostly_distinct_text_is_sent_joined_unless_shared() -> None:
     column = np.array([f"A{n:05d}" for n in range(5000)], dtype=object)
-    packed = forked.pack_column(column)
+    assert forked.pack_column(column)[0] == "text"
+    packed = forked.pack_column(column, share=False)
     assert packed[0] == "joined"
     back = forked.unpack_column(pickle.loads(pickle.dumps(packed)))
     assert back.dtype == object and back.tolist() == column.tolist()
+
+
+def test_a_roster_smaller_than_the_sheets_read_meanwhile_is_read_whole(
+    tmp_path: Path, halves: list[object]
+) -> None:
+    """At a nation's size the other process is busy with the sheets: no third one."""
+    root = _roster_with_problems(tmp_path)
+    folder = root / "2008"
+    data = year_module.YearData(
+        root=root,
+        year="2008",
+        folder=folder,
+        scheme=None,  # type: ignore[arg-type]
+        communities=None,  # type: ignore[arg-type]
+        criteria=None,  # type: ignore[arg-type]
+        roster=None,
+        reps=None,
+        flags=None,  # type: ignore[arg-type]
+        scores=None,  # type: ignore[arg-type]
+    )
+    sheets = folder.stat().st_size + (folder / "roster.csv").stat().st_size
+    read = year_module._BytesRead(folder, None, scores=False)
+    year_module._read_people_and_flags(folder, Report(), data, read, busy_bytes=sheets)
+    assert halves == []
+    assert data.roster is not None and len(data.roster) > 2000

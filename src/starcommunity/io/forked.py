@@ -233,18 +233,20 @@ class Claims:
         self._memory.close()
 
 
-def pack_column(values: np.ndarray) -> tuple[str, Any]:
+def pack_column(values: np.ndarray, *, share: bool = True) -> tuple[str, Any]:
     """A column made cheap to pickle (pickling millions of cells one by one takes
-    seconds): text of mostly distinct values goes joined into one string; other text
-    as codes and its distinct values joined, each distinct value coming back as one
-    shared object, as it was read."""
+    seconds): text goes as codes and its distinct values joined into one string, each
+    distinct value coming back as one shared object, as it was read. Without `share`,
+    text of mostly distinct values goes joined as it is: faster to pack and unpack, but
+    a value that repeats comes back as a new object each time (at a nation's size,
+    names repeating among millions of raters, 300 MB more)."""
     import numpy as np
     import pandas as pd
 
     if values.dtype != object:
         return "array", values
     sample = values[:: max(1, len(values) // 1000)]
-    if len(values) > 1 and len(set(sample.tolist())) * 2 > len(sample):
+    if not share and len(values) > 1 and len(set(sample.tolist())) * 2 > len(sample):
         # mostly distinct (IDs, names): hashing every cell would cost more than it saves
         try:
             joined = "\x00".join(values)

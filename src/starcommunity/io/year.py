@@ -424,12 +424,14 @@ def _read_text_kind(
     report: Report,
     data: YearData,
     read: _BytesRead,
+    busy_bytes: int = 0,
 ) -> list[Table]:
     """_read_kind, then each table's text columns normalised (_text_columns).
 
-    On Linux a large CSV (a city's roster) is read in two halves: a forked child reads
-    the second while this process reads the first. Their problems are put together
-    column by column, so the tables and problems are those of one read.
+    On Linux a large CSV (a city's roster) is read in two halves when it is larger than
+    the `busy_bytes` of score sheets another process reads meanwhile: a forked child
+    reads the second half while this process reads the first. Their problems are put
+    together column by column, so the tables and problems are those of one read.
     """
     from starcommunity.io import forked
 
@@ -438,7 +440,7 @@ def _read_text_kind(
         return []
     size = path.stat().st_size
     csv = path.suffix.lower() in CSV_SUFFIXES
-    if csv and SPLIT_MIN_BYTES <= size <= SPLIT_MAX_BYTES and forked.can_fork():
+    if csv and max(SPLIT_MIN_BYTES, busy_bytes) <= size <= SPLIT_MAX_BYTES and forked.can_fork():
         attempt = Report()  # kept only if the halves work out
         tables = _read_in_halves(path, kind, columns, attempt, data)
         if tables is not None:
@@ -485,7 +487,8 @@ def _read_in_halves(
         )
         problems = _text_column_problems(table, columns)
         return problems, {
-            name: forked.pack_column(table.frame.pop(name)) for name in list(table.frame)
+            name: forked.pack_column(table.frame.pop(name), share=False)
+            for name in list(table.frame)
         }
 
     # the child starts on the second half before this process reads the first
@@ -860,7 +863,9 @@ def load_year(
     sheets = _SheetReading(folder, data, sheet_paths, read)
 
     try:
-        _read_people_and_flags(folder, report, data, read)
+        # while the child reads the sheets: a file larger than all of them is the long
+        # pole, worth cutting in two (_read_text_kind)
+        _read_people_and_flags(folder, report, data, read, sheets.child_bytes)
         if scores:
             data.scores = sheets.finish(report, read)
     except BaseException:
@@ -871,17 +876,20 @@ def load_year(
     return data, report
 
 
-def _read_people_and_flags(folder: Path, report: Report, data: YearData, read: _BytesRead) -> None:
-    """The roster, the representatives and the disqualification flags."""
+def _read_people_and_flags(
+    folder: Path, report: Report, data: YearData, read: _BytesRead, busy_bytes: int = 0
+) -> None:
+    """The roster, the representatives and the disqualification flags; `busy_bytes` of
+    score sheets are read meanwhile by another process."""
     columns = ["community_id", "resident_id", "name", "household", "compound", "eligible"]
-    tables = _read_text_kind(folder, "roster", columns, report, data, read)
+    tables = _read_text_kind(folder, "roster", columns, report, data, read, busy_bytes)
     if tables:
         roster = _concat(tables, columns)
         _parse_bool(roster, "eligible", tables, report)
         data.roster = roster
 
     columns = ["community_id", "order", "resident_id", "name", "role"]
-    tables = _read_text_kind(folder, "reps", columns, report, data, read)
+    tables = _read_text_kind(folder, "reps", columns, report, data, read, busy_bytes)
     if tables:
         reps = _concat(tables, columns)
         roles = _object_series(
@@ -1049,6 +1057,7 @@ class _SheetReading:
         self.claims: Claims | None = None
         sizes = [path.stat().st_size for path in paths]
         self.runs = _runs_of_files(paths, sizes)
+        self.child_bytes = 0  # of sheets a child reads beside this process
         # even one sheet file: the child reads it while this process reads the roster
         if paths and sum(sizes) >= PARALLEL_MIN_BYTES and forked.can_fork():
             try:
@@ -1059,6 +1068,7 @@ class _SheetReading:
             self.child = forked.start(
                 self._child_work(self.claims, on_progress is not None), on_progress
             )
+            self.child_bytes = sum(sizes) if self.child is not None else 0
             if self.child is None:
                 self.cancel()
 
