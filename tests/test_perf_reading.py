@@ -347,6 +347,15 @@ def test_rater_counts_by_code_match_the_text(year: Path) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(cells=st.lists(st.none() | st.text(alphabet="a1 \t\u3000\x00\x1f", max_size=3), max_size=8))
+def test_blank_cells_are_none_empty_or_white_space(cells: list[str | None]) -> None:
+    from starcommunity.io.tables import blank_cells
+
+    expected = [cell is None or cell.strip() == "" for cell in cells]
+    assert blank_cells(pd.Series(cells, dtype=object)).tolist() == expected
+
+
+@settings(max_examples=200, deadline=None)
 @given(cells=st.lists(st.text(alphabet="a1 \t\u3000\x00\x1f", max_size=3), max_size=8))
 def test_nonblank_is_what_stripping_each_cell_says(cells: list[str]) -> None:
     from starcommunity.validate import nonblank

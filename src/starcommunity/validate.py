@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starcommunity.io.headers import header_key
-from starcommunity.io.tables import distinct_values
+from starcommunity.io.tables import blank_cells, distinct_values
 from starcommunity.model import FLAGS, GROUPS
 from starcommunity.problems import Report
 
@@ -79,22 +79,8 @@ def nonblank(values: pd.Series) -> pd.Series:
 
     cells = values.to_numpy(dtype=object)
     if infer_dtype(cells, skipna=False) in ("string", "empty"):
-        # blank after strip() <=> empty or white space only; a column of IDs joined has
-        # neither an empty cell (two NULs in a row, or one at an end) nor white space
-        joined = "\x00".join(cells)
-        if (
-            joined
-            and "\x00\x00" not in joined
-            and joined[0] != "\x00"
-            and joined[-1] != "\x00"
-            and len(joined.split(None, 1)) == 1
-            and not joined[0].isspace()
-            and not joined[-1].isspace()
-        ):
-            return pd.Series(np.ones(len(cells), dtype=bool), index=values.index)
-        del joined
-        spaces = np.fromiter(map(str.isspace, cells), dtype=bool, count=len(cells))
-        return pd.Series((cells != "") & ~spaces, index=values.index)
+        # blank after strip() <=> empty or white space only
+        return pd.Series(~blank_cells(pd.Series(cells, dtype=object)), index=values.index)
     else:  # NaN and None read as 'nan' / 'None': not blank, as str() has them
         filled = [str(value).strip() != "" for value in cells]
     return pd.Series(np.array(filled, dtype=bool), index=values.index)

@@ -38,6 +38,7 @@ from starcommunity.io.tables import (
     cell_text,
     csv_body_part,
     find_header,
+    holds_white_space,
     make_table,
     map_distinct,
     mapped_frame,
@@ -192,9 +193,7 @@ def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.nda
     except TypeError:  # a NaN (never read from a CSV): cell by cell
         return _normalise_cells(cells)
     stripped = cells.copy()
-    if len(joined.split(None, 1)) > 1 or joined[:1].isspace() or joined[-1:].isspace():
-        # white space somewhere, so maybe around a cell: strip cell by cell (str.split
-        # and str.strip agree on what white space is)
+    if holds_white_space(joined):  # so maybe around a cell: strip cell by cell
         stripped_list = [value.strip() for value in cells]
         if not all(map(operator.is_, stripped_list, cells)):
             stripped = np.array(stripped_list, dtype=object)
@@ -486,7 +485,7 @@ def _read_in_halves(
             sheet=None,
             header_row=header_row,
             frame=mapped_frame(without_blank_rows(body), mapping),
-            headers=table_headers(grid, header_row, mapping),
+            headers=table_headers(grid.cells.loc[header_row], mapping),
             extras={},
         )
         problems = _text_column_problems(table, columns)
