@@ -652,8 +652,11 @@ def distinct_values(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[An
     return codes, np.asarray(uniques, dtype=object).tolist()
 
 
-def map_distinct(values: pd.Series, func: Callable[[pd.Series], Any]) -> np.ndarray:
-    """`func` applied once per distinct value of a column, mapped back to every cell.
+def map_distinct(
+    values: pd.Series, func: Callable[[pd.Series], Any], dtype: Any = object
+) -> np.ndarray:
+    """`func` applied once per distinct value of a column, mapped back to every cell
+    (as an array of `dtype`).
 
     `func` takes and returns a Series (or array) of the same length; NaN and None cells
     get func's result for None. Cells are grouped by equality, which would mix True
@@ -670,12 +673,12 @@ def map_distinct(values: pd.Series, func: Callable[[pd.Series], Any]) -> np.ndar
         else:
             kinds = {kind for kind in set(map(type, raw)) if issubclass(kind, (int, float))}
         if len(kinds) > 1:
-            return np.asarray(func(pd.Series(raw, dtype=object)), dtype=object)
+            return np.asarray(func(pd.Series(raw, dtype=object)), dtype=dtype)
     else:
         raw = values
     codes, uniques = distinct_values(raw)
     distinct = pd.Series([*uniques, None], dtype=object)
-    results = np.asarray(func(distinct), dtype=object)
+    results = np.asarray(func(distinct), dtype=dtype)
     return results[codes]  # code -1 (NaN/None) takes the last result, func(None)
 
 

@@ -643,7 +643,7 @@ def _parse_bool(frame: pd.DataFrame, column: str, tables: list[Table], report: R
         words = distinct.astype(str).str.strip().str.casefold()
         return [1 if w in TRUE_WORDS or w == "" else 0 if w in FALSE_WORDS else -1 for w in words]
 
-    codes = map_distinct(frame[column], meaning).astype(np.int8)
+    codes = map_distinct(frame[column], meaning, dtype=np.int8)
     truthy = pd.Series(codes == 1, index=frame.index)
     bad = pd.Series(codes == -1, index=frame.index)
     labels = {(t.file, t.sheet): t.column_label(column) for t in tables}
