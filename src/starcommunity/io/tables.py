@@ -571,16 +571,6 @@ def blank_cells(column: pd.Series) -> np.ndarray:
     values = column.to_numpy(dtype=object, na_value=None)
     if kind == "O" and not _all_text(values):
         return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
-    try:
-        joined = "\x00".join(values)
-    except TypeError:  # a None among the text
-        joined = ""
-    # joined by NUL, no cell empty (two NULs in a row, or one at an end) and no white
-    # space anywhere: a column of IDs is answered without a look at each cell
-    filled = joined and "\x00\x00" not in joined and "\x00" not in (joined[0], joined[-1])
-    if filled and not holds_white_space(joined):
-        return np.zeros(len(values), dtype=bool)
-    del joined
     blank = (values == "") | pd.isna(values)
     rest = np.flatnonzero(~blank)
     if len(rest):
