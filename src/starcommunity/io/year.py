@@ -460,9 +460,9 @@ def _read_in_halves(
     path: Path, kind: str, columns: list[str], report: Report, data: YearData
 ) -> list[Table] | None:
     """Two tables, the rows before and after a line a little past the middle of the
-    file (_halfway_line); None
-    when the file cannot be cut there (a quoted field may span lines, a row is wider
-    than the first rows, the header is not found): then it is read whole."""
+    file (_halfway_line); None when the file cannot be cut there (a quoted field may
+    span lines, a row is wider than the first rows, the header is not found): then it
+    is read whole."""
     from dataclasses import replace
 
     from starcommunity.io import forked
