@@ -403,6 +403,10 @@ def halves(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Read any roster or reps CSV in halves; the list holds what each attempt gave."""
     monkeypatch.setattr(year_module, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(year_module, "MAX_TEXT_CHANGES", 4)  # the cap spans both halves
+    # pandas reads from the file's path whenever it can: the first half must not
+    from starcommunity.io import tables
+
+    monkeypatch.setattr(tables, "PARALLEL_READ_BYTES", 0)
     monkeypatch.delenv("STARCOMMUNITY_NO_FORK", raising=False)
     results: list[object] = []
     real = year_module._read_in_halves

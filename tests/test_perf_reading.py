@@ -490,3 +490,59 @@ def test_repeated_text_shares_one_object_per_value_once() -> None:
     parsed = pd.read_csv(io.StringIO("\n".join(fresh)), header=None, dtype=object)[0]
     column = parsed.to_numpy(dtype=object)
     assert interned(column) is column
+
+
+LARGE_CSV_ODDITIES = {
+    "plain": lambda rows: rows,
+    "blank lines": lambda rows: [*rows[:5000], "", ",,,", *rows[5000:], "", ""],
+    "a wider row late": lambda rows: [*rows[:-3], rows[-3] + ",extra", *rows[-2:]],
+    "a quoted line break": lambda rows: [*rows[:40_000], 'A1,"two\nlines",x,y', *rows[40_000:]],
+    "text in a score column": lambda rows: [*rows[:-10], "A1,B1,C1,优", *rows[-10:]],
+}
+
+
+@pytest.mark.parametrize("oddity", list(LARGE_CSV_ODDITIES))
+@pytest.mark.parametrize("numeric", [frozenset(), frozenset({3})])
+def test_a_large_csv_read_from_its_path_is_what_its_bytes_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, oddity: str, numeric: frozenset[int]
+) -> None:
+    """pandas reads a large file from its path in parallel pieces: the same cells as
+    one read of its bytes, with the same refusal of a row wider than the others."""
+    from starcommunity.io import tables
+
+    rows = [f"A{n % 97:03d}C{n % 13},居民{n:07d},姓名{n % 101},{n % 10}" for n in range(200_000)]
+    text = ("\ufeff" + "\r\n".join(LARGE_CSV_ODDITIES[oddity](rows)) + "\r\n").encode()
+    assert len(text) > 6 << 20  # over pandas' 5 MB of rows, so it does read in pieces
+    path = tmp_path / "roster.csv"
+    path.write_bytes(text)
+    payload = text[3:]
+    sources = []
+    read_csv = pd.read_csv
+    monkeypatch.setattr(tables, "PARALLEL_READ_BYTES", 1 << 20)
+
+    def spied_read_csv(source: Any, **kwargs: Any) -> pd.DataFrame:
+        sources.append(source)
+        return read_csv(source, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", spied_read_csv)
+    from_path = tables._csv_cells(payload, 4, numeric=numeric, source=path)
+    from_bytes = tables._csv_cells(payload, 4, numeric=numeric)
+    assert sources[0] == str(path) and isinstance(sources[1], io.BytesIO)
+    if oddity == "a wider row late":
+        assert from_path is None and from_bytes is None
+        return
+    assert from_path is not None and from_bytes is not None
+    pd.testing.assert_frame_equal(from_path, from_bytes)
+
+
+def test_mapped_columns_keep_their_types_and_share_the_body() -> None:
+    from starcommunity.io.tables import mapped_frame
+
+    body = pd.DataFrame({0: ["a", "b"], 1: [1.5, 2.0], 2: ["x", "y"]}, index=[4, 6])
+    body[0] = body[0].astype(object)
+    frame = mapped_frame(body, {0: "community_id", 1: "I1"})
+    assert list(frame.columns) == ["community_id", "I1", "_row"]
+    # object text, not pandas' str dtype, which would wrap every cell again
+    assert frame["community_id"].dtype == object and frame["I1"].dtype == float
+    assert frame["_row"].tolist() == [4, 6] and frame.index.equals(pd.RangeIndex(2))
+    assert np.shares_memory(frame["community_id"].to_numpy(), body[0].to_numpy())

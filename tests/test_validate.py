@@ -199,10 +199,11 @@ def test_scheme_weights_and_policy(cli: Cli, year: Path) -> None:
 
 def test_empty_and_corrupt_files(cli: Cli, year: Path) -> None:
     (year / "flags.csv").write_bytes(b"")
+    (year / "reps.csv").write_bytes(b" \r\n\t\n")  # only white space: empty too
     (year / "sheets" / "extra.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     exit_code, report = problems(cli, year)
     assert exit_code == 1
-    assert [p["file"] for p in find(report, "empty-file")] == ["flags.csv"]
+    assert [p["file"] for p in find(report, "empty-file")] == ["reps.csv", "flags.csv"]
     assert [p["file"] for p in find(report, "not-a-workbook")] == ["sheets/extra.xlsx"]
 
 

@@ -498,7 +498,7 @@ def _read_in_halves(
     # the child starts on the second half before this process reads the first
     child = forked.start(lambda send: send.part(second_half()))
     try:
-        first = replace(grid, text=grid.text[:start])
+        first = replace(grid, text=grid.text[:start], source=None)  # not the whole file
         tables = _tables([first], kind, report, data, sheet_folder=False)
         if len(tables) != 1 or not first.partial:
             return None  # no table, or its rows were read again leniently
