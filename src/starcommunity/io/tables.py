@@ -40,7 +40,7 @@ MAX_SHEET_CELLS = 50_000_000
 SPARSE_SHEET_CELLS = 5_000_000
 SPARSE_FACTOR = 10
 # pandas reads a CSV of at least 5 MB of rows in parallel pieces, from its path only
-PARALLEL_READ_BYTES = 8 << 20
+PARALLEL_READ_BYTES = 5 << 20
 
 
 @dataclass
