@@ -25,6 +25,7 @@ from starcommunity.io import forked
 from starcommunity.io import year as year_module
 from starcommunity.io.year import load_year
 from starcommunity.problems import Report
+from tests import corrupt
 from tests.conftest import SAMPLES, bench_generator, run
 from tests.corrupt import corrupt_year
 
@@ -454,6 +455,42 @@ def test_a_roster_that_cannot_be_cut_is_read_whole(
     split = _load(root)
     assert halves[0] is None  # the roster: read whole
     _assert_same(split, _load_in_one_process(root))
+
+
+ROSTER_CORRUPTIONS = [
+    corrupt.truncate_file,
+    corrupt.flip_bytes,
+    corrupt.insert_bytes,
+    corrupt.csv_junk_cells,
+    corrupt.csv_junk_header,
+    corrupt.csv_shuffle,
+    corrupt.csv_header_only,
+    corrupt.csv_reencode,
+    corrupt.csv_line_endings,
+    corrupt.csv_stray_quotes,
+    corrupt.csv_separator,
+    corrupt.csv_wide,
+    corrupt.csv_long,
+    corrupt.csv_unicode,
+]
+
+
+@pytest.mark.parametrize("name", ["roster.csv", "reps.csv"])
+@pytest.mark.parametrize("corruption", ROSTER_CORRUPTIONS, ids=lambda c: c.__name__)
+def test_a_broken_roster_tried_in_halves_reads_as_one_read(
+    tmp_path: Path, halves: list[object], corruption: Any, name: str
+) -> None:
+    """Cut in two, or not (then the grid read for the attempt is read whole): the
+    same tables and problems as one plain read of the file."""
+    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.move(tmp_path / "2008" / name, alone / name)
+    corruption(alone, random.Random(name))  # this file and no other
+    shutil.move(alone / name, tmp_path / "2008" / name)
+    split = _load(tmp_path)
+    assert halves  # tried
+    _assert_same(split, _load_in_one_process(tmp_path))
 
 
 @pytest.mark.parametrize(

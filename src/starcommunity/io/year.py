@@ -439,35 +439,39 @@ def _read_text_kind(
         return []
     size = path.stat().st_size
     csv = path.suffix.lower() in CSV_SUFFIXES
+    grids = None
     if (
         csv
         and max(SPLIT_MIN_BYTES, 3 * busy_bytes) <= size <= SPLIT_MAX_BYTES
         and forked.can_fork()
     ):
+        grids = read_grids(path, path.name, report, lazy=True)
         attempt = Report()  # kept only if the halves work out
-        tables = _read_in_halves(path, kind, columns, attempt, data)
+        tables = _read_in_halves(grids, kind, columns, attempt, data)
         if tables is not None:
             report.extend(attempt)
             read(path.name, path)
             return tables
-    tables = _tables(read_grids(path, path.name, report), kind, report, data, sheet_folder=False)
+        # not cut: the grid read lazily is read whole, as any other, not the file again
+    if grids is None:
+        grids = read_grids(path, path.name, report)
+    tables = _tables(grids, kind, report, data, sheet_folder=False)
     read(path.name, path)
     _text_columns_all(tables, columns, report)
     return tables
 
 
 def _read_in_halves(
-    path: Path, kind: str, columns: list[str], report: Report, data: YearData
+    grids: list[Grid], kind: str, columns: list[str], report: Report, data: YearData
 ) -> list[Table] | None:
     """Two tables, the rows before and after a line a little past the middle of the
-    file (_halfway_line); None when the file cannot be cut there (a quoted field may
-    span lines, a row is wider than the first rows, the header is not found): then it
-    is read whole."""
+    file read lazily in `grids` (_halfway_line); None when the file cannot be cut there
+    (a quoted field may span lines, a row is wider than the first rows, the header is
+    not found): then it is read whole. The grid itself is left as it was read."""
     from dataclasses import replace
 
     from starcommunity.io import forked
 
-    grids = read_grids(path, path.name, report, lazy=True)
     if len(grids) != 1 or not grids[0].partial:
         return None
     grid = grids[0]
