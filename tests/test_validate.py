@@ -197,6 +197,36 @@ def test_scheme_weights_and_policy(cli: Cli, year: Path) -> None:
     assert policy["value"] == "lottery"
 
 
+@pytest.mark.parametrize(
+    ("ending", "shown"),
+    [("\x1c", "U+001C"), ("\u2028", "U+2028"), ("\x85", "U+0085"), ("\x0b", "U+000B")],
+)
+def test_lines_ended_by_no_line_break_are_named_not_read_as_one(
+    cli: Cli, year: Path, ending: str, shown: str
+) -> None:
+    roster = year / "roster.csv"
+    text = roster.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    roster.write_text(text.replace("\n", ending), encoding="utf-8-sig")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (odd,) = find(report, "csv-odd-line-breaks")
+    assert (odd["file"], odd["row"], odd["value"]) == ("roster.csv", 1, shown)
+    assert "Save it again as 'CSV UTF-8'" in odd["message"]
+    # the roster is not read, so the representatives are not each said to be missing
+    assert not find(report, "rep-not-in-roster")
+
+
+def test_odd_characters_in_cells_and_lone_cr_line_ends_are_read(cli: Cli, year: Path) -> None:
+    roster = year / "roster.csv"
+    lines = roster.read_text(encoding="utf-8-sig").replace("\r\n", "\n").splitlines()
+    lines[3] = lines[3].replace(",", ",\u2028", 1)  # inside a cell, beside line breaks
+    roster.write_text("\r".join(lines) + "\r", encoding="utf-8-sig")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"]
+    assert not find(report, "csv-odd-line-breaks")
+    assert not find(report, "rep-not-in-roster")
+
+
 def test_empty_and_corrupt_files(cli: Cli, year: Path) -> None:
     (year / "flags.csv").write_bytes(b"")
     (year / "reps.csv").write_bytes(b" \r\n\t\n")  # only white space: empty too

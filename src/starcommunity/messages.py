@@ -49,6 +49,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "有工作表的单元格一直延伸到{value}，连同空白共{cells}个单元格，超过可读取的{limit}个。"
         "请拆分为多个工作表，或删除表格右侧或下方远处的内容（按Ctrl+End可找到）后重新保存。",
     ),
+    "csv-odd-line-breaks": (
+        "The lines end with the character {value}, which is no line break to a CSV reader: "
+        "the file would be read as one line. Save it again as 'CSV UTF-8' in Excel.",
+        "各行以字符{value}结尾，CSV读取时不算换行，整个文件会被读成一行。"
+        "请在Excel中重新另存为“CSV UTF-8”。",
+    ),
     "csv-too-wide": (
         "Line {row} has {value} fields, far more than the other lines: the file would be "
         "{cells} cells with the blanks. Remove the extra separators (or restore lost line "

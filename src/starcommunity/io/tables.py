@@ -191,6 +191,11 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
     # Title rows have fewer fields than the table below; the csv module copes, so it
     # finds the widest row first and pandas then reads with that many columns.
     sample = head.splitlines()[: HEADER_SEARCH_ROWS * 4]
+    if len(sample) > 1 and "\n" not in head and "\r" not in head:
+        # lines ended by a character pandas does not break at (U+001C, U+2028, ...):
+        # read as one line, every row after the header would be silently lost
+        report.add("csv-odd-line-breaks", file=display, row=1, value=_odd_break(head, sample))
+        return None
     sample_rows = _csv_rows(sample)
     widths = [len(row) for row in sample_rows]
     width = max(widths, default=1)
@@ -229,6 +234,11 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
 
 # str.splitlines() also breaks at these; a CSV line does not.
 _OTHER_LINE_BREAKS = frozenset("\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _odd_break(head: str, lines: list[str]) -> str:
+    """The character ending the first line, as U+XXXX."""
+    return f"U+{ord(head[len(lines[0])]):04X}"
 
 
 def _head_from_sample(
