@@ -535,14 +535,20 @@ def test_a_large_csv_read_from_its_path_is_what_its_bytes_give(
     pd.testing.assert_frame_equal(from_path, from_bytes)
 
 
-def test_mapped_columns_keep_their_types_and_share_the_body() -> None:
-    from starcommunity.io.tables import mapped_frame
+@pytest.mark.parametrize("large", [False, True])
+def test_mapped_columns_keep_their_types(monkeypatch: pytest.MonkeyPatch, large: bool) -> None:
+    from starcommunity.io import tables
 
+    if large:  # taken as they are, each column its own block
+        monkeypatch.setattr(tables, "LARGE_TABLE_ROWS", 0)
     body = pd.DataFrame({0: ["a", "b"], 1: [1.5, 2.0], 2: ["x", "y"]}, index=[4, 6])
     body[0] = body[0].astype(object)
-    frame = mapped_frame(body, {0: "community_id", 1: "I1"})
+    frame = tables.mapped_frame(body, {0: "community_id", 1: "I1"})
     assert list(frame.columns) == ["community_id", "I1", "_row"]
     # object text, not pandas' str dtype, which would wrap every cell again
     assert frame["community_id"].dtype == object and frame["I1"].dtype == float
     assert frame["_row"].tolist() == [4, 6] and frame.index.equals(pd.RangeIndex(2))
-    assert np.shares_memory(frame["community_id"].to_numpy(), body[0].to_numpy())
+    shared = np.shares_memory(frame["community_id"].to_numpy(), body[0].to_numpy())
+    assert shared == large
+    frame.loc[0, "community_id"] = "changed"  # the body is never changed through it
+    assert body.loc[4, 0] == "a"

@@ -41,6 +41,8 @@ SPARSE_SHEET_CELLS = 5_000_000
 SPARSE_FACTOR = 10
 # pandas reads a CSV of at least 5 MB of rows in parallel pieces, from its path only
 PARALLEL_READ_BYTES = 5 << 20
+# from this many rows a table's columns are kept apart, not copied into one block
+LARGE_TABLE_ROWS = 50_000
 
 
 @dataclass
@@ -802,22 +804,23 @@ def without_blank_rows(body: pd.DataFrame) -> pd.DataFrame:
 def mapped_frame(body: pd.DataFrame, mapping: dict[int, str]) -> pd.DataFrame:
     """The mapped columns of a table's body under their canonical names, and `_row`.
 
-    Built from the columns' arrays, each its own block: selecting them from the body
-    made pandas stack them into one block first (a copy of every cell, 1 s for a
-    6-million-row roster), and the columns are replaced one by one afterwards anyway.
+    A large body's columns are taken as they are, each its own block: selecting them
+    made pandas stack them into one block first, a copy of every cell (1 s for a
+    6-million-row roster). A small one is selected and copied: one block is 4 times
+    quicker to build than a frame of 30 columns apart, and quicker to use afterwards
+    (a year kept as a file per community has thousands of small tables).
     """
     import pandas as pd
 
-    columns = {name: _series(body[index].to_numpy()) for index, name in mapping.items()}
-    columns["_row"] = _series(body.index.to_numpy(dtype=int))
+    if len(body) < LARGE_TABLE_ROWS:
+        frame = body[list(mapping)].copy()
+        frame.columns = [mapping[i] for i in mapping]
+        frame["_row"] = body.index.astype(int)
+        return frame.reset_index(drop=True)
+    # the body's own Series: pandas then copies a column before anything writes to it
+    columns = {name: body[index].reset_index(drop=True) for index, name in mapping.items()}
+    columns["_row"] = pd.Series(body.index.to_numpy(dtype=int))
     return pd.DataFrame(columns, copy=False)
-
-
-def _series(values: np.ndarray) -> pd.Series:
-    """The array as a Series, not copied; its dtype kept (pandas would make text `str`)."""
-    import pandas as pd
-
-    return pd.Series(values, dtype=values.dtype, copy=False)
 
 
 def csv_body_part(grid: Grid, start: int) -> pd.DataFrame | None:
