@@ -600,9 +600,7 @@ def blank_cells(column: pd.Series) -> np.ndarray:
     rest = np.flatnonzero(~blank)
     if len(rest):
         # Only the non-empty cells need a look; ' ' and '\u3000' count as blank.
-        blank[rest] = np.fromiter(
-            (value.isspace() for value in values[rest]), dtype=bool, count=len(rest)
-        )
+        blank[rest] = np.fromiter(map(str.isspace, values[rest]), dtype=bool, count=len(rest))
     return blank
 
 
