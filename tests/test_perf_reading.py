@@ -535,6 +535,18 @@ def test_a_large_csv_read_from_its_path_is_what_its_bytes_give(
     pd.testing.assert_frame_equal(from_path, from_bytes)
 
 
+def test_a_large_csv_gone_from_its_path_is_read_from_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starcommunity.io import tables
+
+    monkeypatch.setattr(tables, "PARALLEL_READ_BYTES", 0)
+    payload = "社区编号,评分\r\nA1,5\r\nA2,4.5\r\n".encode()
+    cells = tables._csv_cells(payload, 2, numeric=frozenset({1}), source=tmp_path / "gone.csv")
+    assert cells is not None
+    pd.testing.assert_frame_equal(cells, tables._csv_cells(payload, 2, numeric=frozenset({1})))
+
+
 @pytest.mark.parametrize("large", [False, True])
 def test_mapped_columns_keep_their_types(monkeypatch: pytest.MonkeyPatch, large: bool) -> None:
     from starcommunity.io import tables

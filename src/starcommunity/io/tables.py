@@ -317,6 +317,8 @@ def _csv_cells(
             )
     except (pd.errors.ParserError, ValueError):
         return None
+    except OSError:  # the file went away after it was read: its bytes are here
+        return _csv_cells(text, width, rows=rows, skip=skip, numeric=numeric)
 
 
 def _csv_rows(lines: list[str]) -> list[list[str]]:
