@@ -758,6 +758,17 @@ def test_a_terminal_in_gbk_does_not_stop_on_an_emoji(root: Path, output_format: 
     assert "?社区".encode("gbk") in result.stdout
 
 
+def test_ctrl_c_stops_with_a_word_and_exit_130(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _main(
+        monkeypatch, capsys, KeyboardInterrupt(), "validate", "--root", str(root), "--year", "2008"
+    )
+    assert code == 130
+    assert err.strip().splitlines()[-1] == "Interrupted."
+    assert "Traceback" not in err
+
+
 NOISY_RUN = """
 import sys, warnings
 import starcommunity.io.year as year

@@ -57,6 +57,16 @@ def _root(
 from starcommunity.cli import draw_cmd, forms_cmd, score_cmd, validate_cmd  # noqa: E402, F401
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt (Ctrl-C) is what led to this exception."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def main() -> None:
     """Entry point: no traceback ever reaches a user unless --debug asks for it."""
     # A console or file in GBK cannot hold every character of a name (🎉): such a
@@ -74,7 +84,10 @@ def main() -> None:
         warnings.simplefilter("ignore")
     try:
         app(standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        # Typer turns Ctrl-C into a silent exit 130: say why the run stopped
+        if _interrupted(exc):
+            sys.stderr.write("Interrupted.\n")
         raise
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
