@@ -293,6 +293,25 @@ def test_announce_writes_pools_and_fixes_the_roster(fresh: Path) -> None:
     assert run("verify-draw", "--root", str(fresh), "--year", "2008").exit_code == 0
 
 
+def test_resident_ids_that_look_like_formulas_verify_after_the_draw(fresh: Path) -> None:
+    """reps.csv guards them with an apostrophe ('-0001); read back, they are the roster's."""
+    lines = roster_lines(fresh)
+    for number, line in enumerate(lines[1:], start=1):
+        cells = line.split(",")
+        cells[1] = ("-", "+", "=", "@")[number % 4] + cells[1]
+        lines[number] = ",".join(cells)
+    write_roster(fresh, lines)
+    assert run(*draw_args(fresh)).exit_code == 0
+    written = read_reps(fresh / "2008" / "reps.csv")
+    assert all(row["resident_id"][0] == "'" for row in written)  # never a formula
+    verified = run("verify-draw", "--root", str(fresh), "--year", "2008")
+    assert verified.exit_code == 0, verified.stdout
+    report = json.loads(
+        run("validate", "--root", str(fresh), "--year", "2008", "-f", "json").stdout
+    )
+    assert not [p for p in report["errors"] if p["code"] == "rep-not-in-roster"]
+
+
 def test_announce_with_a_seed_is_a_usage_error(fresh: Path) -> None:
     assert run(*draw_args(fresh, "--announce")).exit_code == 2
 
