@@ -59,11 +59,13 @@ from starcommunity.cli import draw_cmd, forms_cmd, score_cmd, validate_cmd  # no
 
 def _interrupted(exc: BaseException) -> bool:
     """Whether a KeyboardInterrupt (Ctrl-C) is what led to this exception."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, KeyboardInterrupt):
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and link not in chain:  # a chain can loop back on itself
+        if isinstance(link, KeyboardInterrupt):
             return True
-        seen = seen.__cause__ or seen.__context__
+        chain.append(link)
+        link = link.__cause__ or link.__context__
     return False
 
 

@@ -139,6 +139,18 @@ def safe_csv_value(value: Any) -> Any:
     return value
 
 
+# What safe_csv_value guards and a reader takes back: not the tab or CR it also guards,
+# as text read is stripped, so such a value is never written.
+GUARDED_PREFIXES = tuple(prefix for prefix in FORMULA_PREFIXES if prefix.isprintable())
+# a cell, in a column joined with NUL between cells, that starts with the guard
+GUARDED_CELL = re.compile("(?:^|\x00)'[" + re.escape("".join(GUARDED_PREFIXES)) + "]")
+
+
+def unguarded_csv_value(value: str) -> str:
+    """Text read from a CSV without the apostrophe safe_csv_value put before it."""
+    return value[1:] if value[:1] == "'" and value[1:2] in GUARDED_PREFIXES else value
+
+
 def csv_text(rows: Iterable[dict[str, Any]], columns: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import re
 import threading
 import tomllib
 import unicodedata
@@ -48,7 +47,7 @@ from starcommunity.io.tables import (
     table_headers,
     without_blank_rows,
 )
-from starcommunity.io.writing import FORMULA_PREFIXES
+from starcommunity.io.writing import GUARDED_CELL, unguarded_csv_value
 from starcommunity.model import GROUPS, STAR_LEVELS, STAR_POLICIES, Scheme
 from starcommunity.problems import Problem, Report
 
@@ -200,11 +199,11 @@ def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.nda
         if not all(map(operator.is_, stripped_list, cells)):
             stripped = np.array(stripped_list, dtype=object)
             joined = "\x00".join(stripped_list)
-    if "'" in joined and _FORMULA_GUARD.search(joined):
-        # The apostrophe that our CSV writer (like a spreadsheet's) puts before text a
-        # spreadsheet would run as a formula is no part of the value: a resident
-        # '-0001' drawn into reps.csv is written '-0001 and is the roster's -0001.
-        stripped_list = [_unguarded(value) for value in stripped.tolist()]
+    if "'" in joined and GUARDED_CELL.search(joined):
+        # The apostrophe our CSV writer puts before text a spreadsheet would run as a
+        # formula is no part of the value: resident -0001, drawn, is written to
+        # reps.csv as '-0001 and must read back as the roster's -0001.
+        stripped_list = [unguarded_csv_value(value) for value in stripped.tolist()]
         stripped = np.array(stripped_list, dtype=object)
         joined = "\x00".join(stripped_list)
     # NUL starts no combining sequence, so the join is NFKC exactly when every cell is.
@@ -221,18 +220,6 @@ def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.nda
                 text[position] = normalised
                 changed.append(position)
     return interned(text), np.array(changed, dtype=np.intp), stripped
-
-
-# Text after the apostrophe that writing.safe_csv_value puts before it. Not the tab or
-# CR it also guards: text read is stripped, so such a value is never written.
-_GUARDED = tuple(prefix for prefix in FORMULA_PREFIXES if prefix.isprintable())
-# a cell (joined with NUL between cells) that starts with the guard
-_FORMULA_GUARD = re.compile("(?:^|\x00)'[" + re.escape("".join(_GUARDED)) + "]")
-
-
-def _unguarded(value: str) -> str:
-    """The text without the apostrophe that writing.safe_csv_value put before it."""
-    return value[1:] if value[:1] == "'" and value[1:2] in _GUARDED else value
 
 
 def interned(values: np.ndarray) -> np.ndarray:
