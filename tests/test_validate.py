@@ -198,6 +198,51 @@ def test_scheme_weights_and_policy(cli: Cli, year: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("edit", "code", "column"),
+    [
+        # a misspelt section or key used to be ignored: the defaults ranked, exit 0
+        (("[weights]", "[weight]"), "scheme-unknown-key", "weight"),
+        (("trim = 0", "trimm = 1"), "scheme-unknown-key", "scoring.trimm"),
+        (
+            ('policy = "thirds"', 'policy = "shares"\nfive_share = 0.3'),
+            "scheme-unknown-key",
+            "stars.five_share",
+        ),
+        # five = 80 below four = 90: nobody could get four stars
+        (
+            ('policy = "thirds"', 'policy = "thresholds"\nfive = 80\nfour = 90\nthree = 60'),
+            "thresholds-out-of-order",
+            "stars",
+        ),
+        # a window that ends before it starts warned about every date on every sheet
+        (
+            (
+                'residents = ["2008-11-26", "2008-12-10"]',
+                'residents = ["2008-12-10", "2008-11-26"]',
+            ),
+            "timeline-reversed",
+            "timeline.residents",
+        ),
+    ],
+)
+def test_scheme_mistakes_are_errors_not_ignored(
+    cli: Cli, year: Path, edit: tuple[str, str], code: str, column: str
+) -> None:
+    path = year / "scheme.toml"
+    text = path.read_text(encoding="utf-8")
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (problem,) = find(report, code)
+    assert problem["file"] == "scheme.toml" and problem["column"] == column
+    assert "scheme.toml" in problem["message"]
+    assert not find(report, "date-outside-window")
+    result = cli("rank", "--root", year.parent, "--year", year.name)
+    assert result.exit_code == 1 and code in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
     ("ending", "shown"),
     [("\x1c", "U+001C"), ("\u2028", "U+2028"), ("\x85", "U+0085"), ("\x0b", "U+000B")],
 )

@@ -118,6 +118,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "scheme.toml: {column} = {value} is not allowed. See the sample scheme.toml.",
         "scheme.toml：{column} = {value} 取值无效，请参照样例scheme.toml。",
     ),
+    "scheme-unknown-key": (
+        "scheme.toml: '{column}' is not a setting, so it was not applied (a misspelling?). "
+        "Known here: {known}. See the sample scheme.toml.",
+        "scheme.toml：“{column}”不是可用的设置项，未被采用（是否拼写有误？）。"
+        "此处可用：{known}。请参照样例scheme.toml。",
+    ),
+    "thresholds-out-of-order": (
+        "scheme.toml: the [stars] minimum totals ({value}) must not rise from five stars to "
+        "four to three: a level would go to nobody. Fix five, four and three in [stars].",
+        "scheme.toml：[stars]中各星级最低分（{value}）应为五星≥四星≥三星，否则某一星级无人可得。"
+        "请修改[stars]中的five、four、three。",
+    ),
+    "timeline-reversed": (
+        "scheme.toml: {column} = {value} starts after it ends. Write the first day first.",
+        "scheme.toml：{column} = {value} 开始日期晚于结束日期，请把开始日期写在前面。",
+    ),
     "unknown-group": (
         "Row {row}, {column}: '{value}' is not a rater group. Use committee, office or "
         "residents (区农委、办事处、居民代表).",

@@ -706,6 +706,12 @@ def _drop_reserved_items(
 
 
 SCHEME_SECTIONS = ("weights", "raters", "scoring", "stars", "timeline", "rewards")
+# The keys of the sections whose keys are not rater groups or star levels (those are
+# checked, with their own codes, where they are read).
+SCHEME_KEYS: dict[str, tuple[str, ...]] = {
+    "scoring": ("trim", "trim_min"),
+    "stars": ("policy", *STAR_LEVELS),
+}
 # A rater count or trim above this is a typo, and would make forms loop for ever.
 MAX_COUNT = 100_000
 
@@ -744,8 +750,24 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
         return None
 
     for section, value in raw.items():
-        if section in SCHEME_SECTIONS and not isinstance(value, dict):
+        if section not in SCHEME_SECTIONS:
+            # a misspelt [weight] or [stars] would otherwise leave the defaults in force
+            report.add(
+                "scheme-unknown-key", file=display, column=section, known=", ".join(SCHEME_SECTIONS)
+            )
+        elif not isinstance(value, dict):
             report.add("scheme-bad-value", file=display, column=section, value=value)
+    for section, known in SCHEME_KEYS.items():
+        table = raw.get(section)
+        if isinstance(table, dict):
+            for key in table:
+                if key not in known:
+                    report.add(
+                        "scheme-unknown-key",
+                        file=display,
+                        column=f"{section}.{key}",
+                        known=", ".join(known),
+                    )
 
     weights = raw.get("weights")
     if isinstance(weights, dict):
@@ -805,6 +827,11 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
         shares = scheme.shares.values()
         if scheme.star_policy == "shares" and (sum(shares) > 1 or min(shares) < 0):
             report.add("scheme-bad-value", file=display, column="stars", value=scheme.shares)
+        minima = [scheme.thresholds[level] for level in STAR_LEVELS]
+        if scheme.star_policy == "thresholds" and minima != sorted(minima, reverse=True):
+            # five = 80, four = 90 would leave four stars to nobody
+            shown = ", ".join(f"{level} = {scheme.thresholds[level]:g}" for level in STAR_LEVELS)
+            report.add("thresholds-out-of-order", file=display, column="stars", value=shown)
     timeline = raw.get("timeline")
     if isinstance(timeline, dict):
         import datetime
@@ -817,6 +844,14 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
                 start, end = (datetime.date.fromisoformat(str(v)) for v in value)
             except (TypeError, ValueError):
                 report.add("scheme-bad-value", file=display, column=f"timeline.{key}", value=value)
+                continue
+            if start > end:
+                report.add(
+                    "timeline-reversed",
+                    file=display,
+                    column=f"timeline.{key}",
+                    value=f"{start.isoformat()} .. {end.isoformat()}",
+                )
                 continue
             scheme.timeline[key] = (start.isoformat(), end.isoformat())
     rewards = raw.get("rewards")
