@@ -233,6 +233,31 @@ def test_rank_refuses_a_report_inside_the_sheets_folder(cli: Cli, root: Path) ->
     assert not output.exists()
 
 
+@pytest.mark.parametrize(
+    ("command", "output"),
+    [
+        # rank 2009 reads 2008 for the star change; --force used to replace its criteria
+        (["rank", "--year", "2009", "--force"], "2008/criteria.xlsx"),
+        (["notice", "--year", "2009", "--force"], "2008/sheets/区农委评分.xlsx"),
+        # a new file in a sheets/ folder is read as a score sheet by the next validate
+        (["notice", "--year", "2008"], "2008/sheets/公示名单.xlsx"),
+        (["notice", "--year", "2009"], "2008/sheets/公示名单.xlsx"),
+        (["rank", "--year", "2008"], "2009/sheets/results.xlsx"),
+        (["forms", "--year", "2008"], "2009/sheets/forms"),
+    ],
+)
+def test_no_output_goes_over_or_among_the_inputs_of_any_year(
+    cli: Cli, root: Path, command: list[str], output: str
+) -> None:
+    before = folder_digest(root)
+    result = cli(command[0], "--root", root, *command[1:], "--output", root / output)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "input" in result.stderr or "sheets" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert folder_digest(root) == before
+    assert cli("validate", "--root", root, "--year", "2008").exit_code == 0
+
+
 def test_notice_refuses_to_write_over_an_input(cli: Cli, root: Path) -> None:
     before = folder_digest(root)
     output = root / "2008" / "sheets" / "居民代表评分.xlsx"

@@ -1006,6 +1006,7 @@ def notice(
             )
         )
     from starcommunity.io.writing import OutputRefused, check_output_path
+    from starcommunity.io.year import inputs_of_every_year
     from starcommunity.report.notice import build_notice, write_notice
 
     data = load_for(root, year, language, ("reps", "communities"))
@@ -1027,9 +1028,14 @@ def notice(
                     f"{output}是输入文件，请换一个文件名。",
                 )
             )
+    other_inputs, sheet_folders = inputs_of_every_year(data.root)
     try:
-        check_output_path(output, data.input_files, force=force)
+        check_output_path(
+            output, [*data.input_files, *other_inputs], force=force, input_folders=sheet_folders
+        )
     except OutputRefused as error:
+        if not error.exists:
+            fail_usage(str(error))
         say(str(error))
         raise typer.Exit(EXIT_DATA) from None
     record, _problem = read_record(data.folder, language)

@@ -11,6 +11,7 @@ from starcommunity.cli import app
 from starcommunity.cli.common import (
     EXIT_DATA,
     EXIT_OK,
+    EXIT_USAGE,
     FormatOption,
     LangOption,
     OutputFormat,
@@ -106,6 +107,7 @@ def forms(
         starcommunity forms --root samples --year 2008 --output forms2008
     """
     from starcommunity.io.writing import OutputRefused, check_output_path, safe_file_stem
+    from starcommunity.io.year import inputs_of_every_year
     from starcommunity.report.forms import FormItem, Rater, build_form, write_form
 
     language = resolve_lang(lang)
@@ -122,9 +124,13 @@ def forms(
         )
         raise typer.Exit(EXIT_DATA)
     folder = Path(output) if output is not None else data.folder / FORMS_FOLDER
-    sheets = (data.folder / "sheets").resolve()
+    other_inputs, sheet_folders = inputs_of_every_year(data.root)
     target = folder.resolve()
-    if target == sheets or sheets in target.parents:
+    # this year's sheets/ or another year's: blank forms there are read as score sheets
+    if any(
+        target == sheets or sheets in target.parents
+        for sheets in {(data.folder / "sheets").resolve(), *(f.resolve() for f in sheet_folders)}
+    ):
         fail_usage(
             tr(
                 language,
@@ -150,16 +156,17 @@ def forms(
     for community_id, name in names.items():
         stem = safe_file_stem(f"{community_id}_{name}" if name else community_id, taken)
         plans.append((community_id, folder / f"{stem}.xlsx"))
-    refused = []
+    inputs = [*data.input_files, *other_inputs]
+    refused: list[OutputRefused] = []
     for _community_id, path in plans:  # check every file before writing any
         try:
-            check_output_path(path, data.input_files, force=force)
+            check_output_path(path, inputs, force=force, input_folders=sheet_folders)
         except OutputRefused as error:
-            refused.append(str(error))
+            refused.append(error)
     if refused:
-        for message in refused:
-            say(message)
-        raise typer.Exit(EXIT_DATA)
+        for error in refused:
+            say(str(error))
+        raise typer.Exit(EXIT_DATA if all(e.exists for e in refused) else EXIT_USAGE)
 
     rows: list[dict[str, Any]] = []
     for community_id, path in plans:

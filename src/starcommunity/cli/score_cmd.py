@@ -310,6 +310,7 @@ def rank(
         starcommunity rank --root samples --year 2008 --output results-2008.xlsx
     """
     from starcommunity.io.writing import OutputRefused, check_output_path
+    from starcommunity.io.year import inputs_of_every_year
     from starcommunity.scoring import compare, evaluate
     from starcommunity.validate import validate_while
 
@@ -327,19 +328,21 @@ def rank(
             raise typer.Exit(EXIT_DATA) from None
     data, report = load_year_or_exit(root, year)
     if output is not None:
+        # not over any year's inputs, nor into any year's sheets/ (it would be read
+        # as a score sheet next time)
+        other_inputs, sheet_folders = inputs_of_every_year(data.root)
         try:
-            check_output_path(output, data.input_files, force=force)
+            check_output_path(
+                output,
+                [*data.input_files, *other_inputs],
+                force=force,
+                input_folders=sheet_folders,
+            )
         except OutputRefused as exc:
             if not exc.exists:
                 fail_usage(str(exc))
             say(str(exc))
             raise typer.Exit(EXIT_DATA) from None
-        sheets = (data.folder / "sheets").resolve()
-        if sheets in output.resolve().parents:
-            fail_usage(
-                f"--output {output} is inside {data.folder / 'sheets'}: the report would be "
-                "read as a score sheet next time. Write it elsewhere."
-            )
     evaluation = validate_while(data, report, lambda: evaluate(data))
     if not report.valid:
         _fail_with_report(report, language, output_format)

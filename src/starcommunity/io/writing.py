@@ -49,13 +49,27 @@ class OutputRefused(Exception):
         self.exists = exists
 
 
-def check_output_path(path: Path, inputs: Iterable[Path], *, force: bool) -> None:
-    """Refuse to write over an input file, or over an existing output without force."""
+def check_output_path(
+    path: Path,
+    inputs: Iterable[Path],
+    *,
+    force: bool,
+    input_folders: Iterable[Path] = (),
+) -> None:
+    """Refuse to write over an input file or into a folder of inputs (the score sheets
+    folders, whose every workbook is read), or over an existing output without force."""
     target = Path(path).resolve()
     for source in inputs:
         with contextlib.suppress(OSError):
             if Path(source).resolve() == target:
                 raise OutputRefused(f"{path} is one of the input files; choose another name.")
+    for folder in input_folders:
+        with contextlib.suppress(OSError):
+            if Path(folder).resolve() in target.parents:
+                raise OutputRefused(
+                    f"{path} is inside {folder}, where every workbook is read as a score "
+                    "sheet; write it elsewhere."
+                )
     if target.is_dir():
         raise OutputRefused(f"{path} is a folder; choose a file name.")
     if target.exists() and not force:

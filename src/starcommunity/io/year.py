@@ -131,6 +131,31 @@ def find_file(folder: Path, kind: str, report: Report) -> Path | None:
     return found[0] if found else None
 
 
+def inputs_of_every_year(root: Path) -> tuple[list[Path], list[Path]]:
+    """The input files of every year folder under ROOT, and their sheets/ folders.
+
+    No output may be written over them or into those folders, whichever year a command
+    runs for: `rank --year 2009` reads 2008 too, and any year's files are a clerk's.
+    """
+    files: list[Path] = []
+    sheets: list[Path] = []
+    with contextlib.suppress(OSError):
+        for folder in sorted(Path(root).iterdir()):
+            if not (folder.is_dir() and folder.name.isdecimal()):
+                continue
+            with contextlib.suppress(OSError):
+                for kind in FILE_STEMS:
+                    files.extend(files_of_kind(folder, kind))
+                files.extend(
+                    folder / name
+                    for name in ("scheme.toml", "reps.draw.json")
+                    if (folder / name).is_file()
+                )
+                if (folder / "sheets").is_dir():
+                    sheets.append(folder / "sheets")
+    return files, sheets
+
+
 def _text_columns(table: Table, columns: list[str], report: Report) -> None:
     """Normalise text cells in place (IDs stay text, never numbers)."""
     for problems in _text_column_problems(table, columns).values():
