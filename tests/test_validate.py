@@ -105,6 +105,22 @@ def test_full_width_score_is_read_with_a_warning(cli: Cli, year: Path) -> None:
     assert problem["row"] == 5
 
 
+@pytest.mark.parametrize("written", ["2008年13月1日", "12月1日", "日期"])
+def test_a_cell_that_is_no_date_is_shown_as_written(cli: Cli, year: Path, written: str) -> None:
+    edit_office(year, 3, "日期", written)
+    (year / "flags.csv").write_text(
+        f"社区编号,取消资格情形,日期,备注\r\nNMF05,发生重大安全事故,{written},x\r\n",
+        encoding="utf-8-sig",
+    )
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0
+    flag, sheet = sorted(find(report, "bad-date"), key=lambda p: p["file"])
+    assert (flag["file"], flag["row"], flag["value"]) == ("flags.csv", 2, written)
+    assert (sheet["file"], sheet["row"], sheet["cell"]) == (str(OFFICE), 3, "E3")
+    # it read '2008-13-1', '12-1' and '期' before: not what the clerk typed
+    assert sheet["value"] == written and f"'{written}'" in sheet["message"]
+
+
 def test_unknown_community_group_and_duplicate_rater(cli: Cli, year: Path) -> None:
     rows = read_csv(year / OFFICE)
     rows[1][0] = "NMF99"  # line 2

@@ -1594,9 +1594,9 @@ def _parse_dates(raw: pd.Series) -> pd.Series:
 def _parse_distinct_dates(raw: pd.Series) -> pd.Series:
     import pandas as pd
 
-    text = raw.map(lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else cell_text(v))
+    written = raw.map(lambda v: v.isoformat()[:10] if hasattr(v, "isoformat") else cell_text(v))
     text = (
-        text.str.replace("年", "-", regex=False)
+        written.str.replace("年", "-", regex=False)
         .str.replace("月", "-", regex=False)
         .str.replace("日", "", regex=False)
         .str.replace("/", "-", regex=False)
@@ -1604,4 +1604,6 @@ def _parse_distinct_dates(raw: pd.Series) -> pd.Series:
     )
     parsed = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
     iso = parsed.dt.strftime("%Y-%m-%d")
-    return iso.where(parsed.notna(), text.where(text.ne(""), None)).astype(object)
+    # a cell that is no date stays as written, so its warning shows what the clerk typed
+    # ('12月1日', not the '12-1' of the attempt to read it)
+    return iso.where(parsed.notna(), written.where(written.ne(""), None)).astype(object)
