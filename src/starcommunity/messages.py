@@ -170,6 +170,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Give each item its own id.",
         "第{row}行{column}：指标“{value}”重复（首次出现在第{first}行），请使用不同的指标编号。",
     ),
+    "duplicate-item-name": (
+        "Row {row}, {column}: item {item} has the name '{value}', as item {other} (row "
+        "{first}) has: a score column headed by this name fits neither. Head such columns "
+        "with the item id, or give the items different names.",
+        "第{row}行{column}：指标{item}的名称“{value}”与指标{other}（第{first}行）相同，"
+        "以该名称作列名的评分列无法对应。请用指标编号作列名，或把两个指标改为不同的名称。",
+    ),
+    "ambiguous-item-column": (
+        "Column {column}: '{value}' is the name of several items of the criteria ({items}), "
+        "so the column fits none of them. Head it with the item id.",
+        "{column}列：“{value}”是评估标准中多个指标（{items}）的名称，无法确定对应哪一个，"
+        "请改用指标编号作列名。",
+    ),
     "unknown-item": (
         "Column {column}: '{value}' is not an item of the criteria. Head each score column "
         "with an item id or item name from criteria, or remove the column.",

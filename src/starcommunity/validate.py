@@ -366,6 +366,20 @@ def _check_criteria(data: YearData, report: Report) -> None:
         return
     check_blank(criteria, ["item_id", "name"], report)
     check_duplicates(criteria, ["item_id"], "item_id", "duplicate-item", report)
+    # Two items of one name: a score column headed by that name fits neither.
+    named = _filled(criteria, "name")
+    for position in _rows(criteria["name"].duplicated(keep="first") & named):
+        name = criteria.at[position, "name"]
+        first = criteria[named & criteria["name"].eq(name)].index[0]
+        report.warn(
+            "duplicate-item-name",
+            column="name",
+            value=name,
+            first=int(criteria.at[first, "_row"]),
+            item=criteria.at[position, "item_id"],
+            other=criteria.at[first, "item_id"],
+            **_at(criteria, position),
+        )
     not_positive = criteria["max_points"].le(0)
     for position in _rows(not_positive):
         report.add(

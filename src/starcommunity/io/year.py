@@ -1062,6 +1062,18 @@ def item_header_keys(criteria: pd.DataFrame) -> dict[str, str]:
     return keys
 
 
+def items_named(criteria: pd.DataFrame, header: str) -> list[str]:
+    """The ids of the items whose name is this header (as item_header_keys compares)."""
+    if not len(criteria) or not header:
+        return []
+    key = header_key(header)
+    return [
+        str(item_id)
+        for item_id, name in zip(criteria["item_id"], criteria["name"], strict=True)
+        if item_id and isinstance(name, str) and name and header_key(name) == key
+    ]
+
+
 class _Deferred:
     """Problems found while reading score sheets in batches, put back in reading order.
 
@@ -1391,9 +1403,13 @@ def _sheet_header(
     for index, header in table.extras.items():
         if header_key(header) in TOTAL_COLUMN_KEYS:
             continue
+        # the name of two items (criteria lists A1 and G3 as 居委会依法选举) is no
+        # unknown item: it is one that cannot be told apart
+        namesakes = items_named(data.criteria, header)
         deferred.add(
             (number, _UNKNOWN_ITEM, 0),
-            "unknown-item",
+            "ambiguous-item-column" if len(namesakes) > 1 else "unknown-item",
+            items=", ".join(namesakes),
             file=table.file,
             sheet=table.sheet,
             row=table.header_row,
