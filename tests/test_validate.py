@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -208,6 +209,31 @@ def test_two_items_of_one_name_are_named_as_such(cli: Cli, year: Path) -> None:
     assert columns[0]["cell"] == "F2" and "(A1, G3)" in columns[0]["message"]
     # it said the column "is not an item of the criteria": it is the name of two
     assert not [p for p in find(report, "unknown-item") if p["value"] == "居委会依法选举"]
+
+
+def test_a_header_row_repeated_below_is_skipped_with_one_warning(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / OFFICE)
+    write_csv(year / OFFICE, [*rows[:45], rows[0], *rows[45:]])  # the header again as row 46
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[2]]
+    sheet.insert_rows(10)
+    for column, value in enumerate(header, start=1):
+        sheet.cell(10, column, value)
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    # it was an error for every cell of the row ('评分组' is not a rater group, 'A1' is
+    # not a number ...) and a date warning that showed '期'
+    assert exit_code == 0, report["errors"][:3]
+    repeated = find(report, "repeated-header-row")
+    assert sorted((p["file"], p["row"]) for p in repeated) == [
+        (str(OFFICE), 46),
+        (str(RESIDENTS), 10),
+    ]
+    assert all(p in report["warnings"] and "header" in p["message"] for p in repeated)
+    assert not find(report, "bad-date")
+    result = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 9
 
 
 def test_unknown_flag(cli: Cli, year: Path) -> None:

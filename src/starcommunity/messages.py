@@ -183,6 +183,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{column}列：“{value}”是评估标准中多个指标（{items}）的名称，无法确定对应哪一个，"
         "请改用指标编号作列名。",
     ),
+    "repeated-header-row": (
+        "Row {row} repeats the header row; it holds no scores and was skipped. Delete it.",
+        "第{row}行重复了表头行，不含数据，已跳过，请删除该行。",
+    ),
     "unknown-item": (
         "Column {column}: '{value}' is not an item of the criteria. Head each score column "
         "with an item id or item name from criteria, or remove the column.",

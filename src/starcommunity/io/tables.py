@@ -766,6 +766,7 @@ def make_table(
     if body is None:
         body = grid.full_cells(report).loc[header_row + 1 :]
     body = without_blank_rows(body)
+    body = _without_repeated_headers(grid, body, header_values, mapping, report)
     extras: dict[int, str] = {}
     for column_index, value in header_values.items():
         index = int(column_index)
@@ -784,6 +785,39 @@ def make_table(
         extras=extras,
         from_excel=grid.from_excel,
     )
+
+
+def _without_repeated_headers(
+    grid: Grid,
+    body: pd.DataFrame,
+    header_values: pd.Series,
+    mapping: dict[int, str],
+    report: Report | None,
+) -> pd.DataFrame:
+    """Rows that repeat the header row (one block pasted under another) hold no data:
+    each is left out with a warning, instead of an error for every one of its cells."""
+    if not len(body) or not mapping:
+        return body
+    wanted = {index: cell_text(header_values[index]) for index in mapping}
+    first, first_text = next(iter(wanted.items()))
+    column = body[first]
+    if column.dtype.kind != "O":  # a column pandas read as numbers holds no header text
+        return body
+    # a cheap test on one column; whole rows are compared only where it holds
+    candidates = column.index[column.to_numpy() == first_text]
+    if not len(candidates):
+        return body
+    repeated = [
+        row
+        for row in candidates
+        if all(cell_text(body.at[row, index]) == text for index, text in wanted.items())
+    ]
+    if not repeated:
+        return body
+    if report is not None:
+        for row in repeated:
+            report.warn("repeated-header-row", file=grid.file, sheet=grid.sheet, row=int(row))
+    return body.drop(index=repeated)
 
 
 def table_headers(header_values: pd.Series, mapping: dict[int, str]) -> dict[str, tuple[str, str]]:
