@@ -457,6 +457,25 @@ def test_a_roster_that_cannot_be_cut_is_read_whole(
     _assert_same(split, _load_in_one_process(root))
 
 
+@pytest.mark.parametrize("half", ["first", "second"])
+def test_a_header_row_repeated_in_a_roster_tried_in_halves_reads_as_one_read(
+    tmp_path: Path, halves: list[object], half: str
+) -> None:
+    """The repeated header is skipped with one warning either way; in the second
+    half it sends the file back to a whole read, so the warning keeps its place."""
+    root = _roster_with_problems(tmp_path)
+    roster = root / "2008" / "roster.csv"
+    lines = roster.read_text(encoding="utf-8-sig").splitlines()
+    at = len(lines) // 4 if half == "first" else len(lines) * 3 // 4
+    lines.insert(at, lines[0])
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    split = _load(root)
+    assert (halves[0] is None) == (half == "second")
+    whole = _load_in_one_process(root)
+    _assert_same(split, whole)
+    assert [p["row"] for p in whole[1] if p["code"] == "repeated-header-row"] == [at + 1]
+
+
 ROSTER_CORRUPTIONS = [
     corrupt.truncate_file,
     corrupt.flip_bytes,

@@ -184,7 +184,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "请改用指标编号作列名。",
     ),
     "repeated-header-row": (
-        "Row {row} repeats the header row; it holds no scores and was skipped. Delete it.",
+        "Row {row} repeats the header row; it holds no data and was skipped. Delete it.",
         "第{row}行重复了表头行，不含数据，已跳过，请删除该行。",
     ),
     "unknown-item": (

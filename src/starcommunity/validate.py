@@ -366,11 +366,13 @@ def _check_criteria(data: YearData, report: Report) -> None:
         return
     check_blank(criteria, ["item_id", "name"], report)
     check_duplicates(criteria, ["item_id"], "item_id", "duplicate-item", report)
-    # Two items of one name: a score column headed by that name fits neither.
+    # Two items of one name (as a header compares them: 'A 1' is 'a1'): a score column
+    # headed by that name fits neither.
     named = _filled(criteria, "name")
-    for position in _rows(criteria["name"].duplicated(keep="first") & named):
+    keys = criteria["name"].map(header_key)
+    for position in _rows(keys.duplicated(keep="first") & named):
         name = criteria.at[position, "name"]
-        first = criteria[named & criteria["name"].eq(name)].index[0]
+        first = criteria[named & keys.eq(keys.at[position])].index[0]
         report.warn(
             "duplicate-item-name",
             column="name",

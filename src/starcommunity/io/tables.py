@@ -796,28 +796,33 @@ def _without_repeated_headers(
 ) -> pd.DataFrame:
     """Rows that repeat the header row (one block pasted under another) hold no data:
     each is left out with a warning, instead of an error for every one of its cells."""
-    if not len(body) or not mapping:
-        return body
-    wanted = {index: cell_text(header_values[index]) for index in mapping}
-    first, first_text = next(iter(wanted.items()))
-    column = body[first]
-    if column.dtype.kind != "O":  # a column pandas read as numbers holds no header text
-        return body
-    # a cheap test on one column; whole rows are compared only where it holds
-    candidates = column.index[column.to_numpy() == first_text]
-    if not len(candidates):
-        return body
-    repeated = [
-        row
-        for row in candidates
-        if all(cell_text(body.at[row, index]) == text for index, text in wanted.items())
-    ]
+    repeated = repeated_header_rows(body, header_values, mapping)
     if not repeated:
         return body
     if report is not None:
         for row in repeated:
             report.warn("repeated-header-row", file=grid.file, sheet=grid.sheet, row=int(row))
     return body.drop(index=repeated)
+
+
+def repeated_header_rows(
+    body: pd.DataFrame, header_values: pd.Series, mapping: dict[int, str]
+) -> list[Any]:
+    """The rows of `body` whose mapped cells repeat the header row's."""
+    if not len(body) or not mapping:
+        return []
+    wanted = {index: cell_text(header_values[index]) for index in mapping}
+    first, first_text = next(iter(wanted.items()))
+    column = body[first]
+    if column.dtype.kind != "O":  # a column pandas read as numbers holds no header text
+        return []
+    # a cheap test on one column; whole rows are compared only where it holds
+    candidates = column.index[column.to_numpy() == first_text]
+    return [
+        row
+        for row in candidates
+        if all(cell_text(body.at[row, index]) == text for index, text in wanted.items())
+    ]
 
 
 def table_headers(header_values: pd.Series, mapping: dict[int, str]) -> dict[str, tuple[str, str]]:

@@ -44,6 +44,7 @@ from starcommunity.io.tables import (
     mapped_frame,
     merged_in_rows,
     read_grids,
+    repeated_header_rows,
     table_headers,
     without_blank_rows,
 )
@@ -516,7 +517,9 @@ def _read_in_halves(
 
     def second_half() -> tuple[dict[str, list[Problem]], dict[str, tuple[str, Any]]] | None:
         body = csv_body_part(grid, start)
-        if body is None:
+        # a header row repeated in this half is warned about where one read of the file
+        # would warn, among the first half's problems: so that file is read whole
+        if body is None or repeated_header_rows(body, grid.cells.loc[header_row], mapping):
             return None
         table = Table(
             file=grid.file,
@@ -1051,7 +1054,9 @@ def item_header_keys(criteria: pd.DataFrame) -> dict[str, str]:
     """header key -> item id, for item columns named by id, by name, or by both."""
     keys: dict[str, str] = {}
     names = criteria["name"].astype(str)
-    duplicated_names = set(names[names.duplicated(keep=False)])
+    # names that a header cannot tell apart ('居委会依法选举', '居委会 依法选举') head no column
+    name_keys = names.map(header_key)
+    duplicated_names = set(names[name_keys.duplicated(keep=False)])
     for item_id, name in zip(criteria["item_id"], names, strict=True):
         if not item_id:
             continue
