@@ -450,3 +450,25 @@ def test_a_command_run_does_not_pay_for_pydantic(root: Path) -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "pandas" in imported
     assert "pydantic" not in imported
+
+
+def test_every_check_names_the_column_by_its_header_as_written(cli: Cli, year: Path) -> None:
+    """The checks that run after reading named columns as the tool does ('flag',
+    'resident_id'); the clerk looks for the header in the file."""
+    (year / "flags.csv").write_text(
+        "社区编号,取消资格情形,日期,备注\r\nNMF05,重大安全事故,2008-08-15,x\r\n", encoding="utf-8"
+    )
+    roster = year / "roster.csv"
+    lines = roster.read_text(encoding="utf-8-sig").splitlines()
+    lines.append(lines[1])  # a resident listed twice
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    edit_office(year, 3, "社区编号", "NMF99")
+    code, report = problems(cli, year)
+    assert code == 1
+    (flag,) = find(report, "unknown-flag")
+    assert (flag["column"], flag["cell"]) == ("取消资格情形 (B)", "B2")
+    assert flag["message"].startswith("Row 2, 取消资格情形 (B):")
+    (twice,) = find(report, "duplicate-resident")
+    assert (twice["file"], twice["column"]) == ("roster.csv", "居民编号 (B)")
+    unknown = [p for p in find(report, "unknown-community") if p["file"] == str(OFFICE)]
+    assert [(p["column"], p["cell"]) for p in unknown] == [("社区编号 (A)", "A3")]

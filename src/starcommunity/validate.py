@@ -272,10 +272,30 @@ def validate_year(data: YearData, report: Report | None = None, *, quality: bool
     """
     global _FILLED
     _FILLED = {}
+    report = report if report is not None else Report()
+    found_before = len(report.problems)
     try:
-        return _validate_year(data, report if report is not None else Report(), quality)
+        _validate_year(data, report, quality)
     finally:
         _FILLED = None
+    _name_columns_as_written(data, report, found_before)
+    return report
+
+
+def _name_columns_as_written(data: YearData, report: Report, start: int) -> None:
+    """The checks name a column as the tool does (community_id); the clerk looks for
+    the header in the file (社区编号 (A)), as the reader's own problems give it."""
+    from dataclasses import replace
+
+    for position in range(start, len(report.problems)):
+        problem = report.problems[position]
+        headers = data.headers.get((problem.file, problem.sheet))
+        if headers is None:
+            info = data.sheets.get((problem.file, problem.sheet))  # type: ignore[arg-type]
+            headers = {**info.columns, **info.items} if info is not None else {}
+        if problem.column in headers:
+            header, letter = headers[problem.column]
+            report.problems[position] = replace(problem, column=f"{header} ({letter})")
 
 
 def validate_while(data: YearData, report: Report, work: Callable[[], T]) -> T | None:
@@ -472,8 +492,10 @@ def _items_and_maxima(data: YearData) -> tuple[list[str], pd.Series]:
 
 def check_rater_quality(data: YearData, report: Report) -> None:
     """The last check of validate_year alone (validate_year(quality=False) is the rest)."""
+    found_before = len(report.problems)
     if len(data.scores):
         _check_rater_quality(data, report, *_items_and_maxima(data))
+    _name_columns_as_written(data, report, found_before)
 
 
 def _check_scores(

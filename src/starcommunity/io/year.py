@@ -90,6 +90,9 @@ class YearData:
     input_files: list[Path] = field(default_factory=list)
     encodings: dict[str, str] = field(default_factory=dict)
     paths: dict[str, Path | None] = field(default_factory=dict)
+    # the columns of every other table: (file, sheet) -> column -> (header as written,
+    # Excel letter), so that a problem found later names the column as the clerk sees it
+    headers: dict[tuple[str, str | None], dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def item_ids(self) -> list[str]:
@@ -626,9 +629,12 @@ def _tables(
                 )
             continue
         try:
-            tables.append(make_table(grid, header_row, mapping, numeric=numeric, report=report))
+            table = make_table(grid, header_row, mapping, numeric=numeric, report=report)
         except UnreadableGrid:
             continue
+        tables.append(table)
+        if data is not None and not sheet_folder:  # score sheets have their SheetInfo
+            data.headers[(table.file, table.sheet)] = table.headers
     if not tables and grids and not sheet_folder and len(report.problems) == problems_before:
         report.add("empty-file", file=grids[0].file)
     return tables
