@@ -472,3 +472,22 @@ def test_every_check_names_the_column_by_its_header_as_written(cli: Cli, year: P
     assert (twice["file"], twice["column"]) == ("roster.csv", "居民编号 (B)")
     unknown = [p for p in find(report, "unknown-community") if p["file"] == str(OFFICE)]
     assert [(p["column"], p["cell"]) for p in unknown] == [("社区编号 (A)", "A3")]
+
+
+def test_a_flag_dated_in_another_year_is_warned_about_and_still_counts(
+    cli: Cli, year: Path
+) -> None:
+    (year / "flags.csv").write_text(
+        "社区编号,取消资格情形,日期,备注\r\nNMF05,发生重大安全事故,2007-08-15,去年的\r\n",
+        encoding="utf-8",
+    )
+    code, report = problems(cli, year)
+    assert code == 0
+    (other,) = find(report, "flag-other-year")
+    assert other in report["warnings"]
+    assert (other["file"], other["row"], other["column"]) == ("flags.csv", 2, "日期 (C)")
+    assert "2007-08-15" in other["message"] and "NMF05" in other["message"]
+    rank_code, ranking = cli.json("rank", "--root", year.parent, "--year", year.name)
+    assert rank_code == 0
+    (nmf05,) = [c for c in ranking if c["community_id"] == "NMF05"]
+    assert nmf05["stars"] is None and nmf05["disqualified"] == ["major_accident"]

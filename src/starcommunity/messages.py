@@ -254,6 +254,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(major_accident ...) or the plan's wording (发生重大安全事故 ...).",
         "第{row}行{column}：“{value}”不是六种取消资格情形之一，请使用方案中的表述（如“发生重大安全事故”）。",
     ),
+    "flag-other-year": (
+        "Row {row}, {column}: this event is dated {value}, not in {year}; it still "
+        "disqualifies {community} for {year}. If it belongs to another year, move it to "
+        "that year's flags file.",
+        "第{row}行{column}：该事件日期为{value}，不在{year}年内，但仍将取消{community}社区"
+        "{year}年的评选资格。如属其他年份，请移到该年份的flags文件中。",
+    ),
     "bad-date": (
         "Row {row}, {column}: '{value}' is not a date. Write it as 2008-12-01.",
         "第{row}行{column}：“{value}”不是日期，请写成2008-12-01的格式。",

@@ -476,11 +476,24 @@ def _check_flags(data: YearData, report: Report) -> None:
         from starcommunity.io.year import _parse_dates
 
         dates = _parse_dates(flags["date"])
-        bad = dates.notna() & ~dates.astype(str).str.match(r"^\d{4}-\d{2}-\d{2}$")
+        iso = dates.astype(str).str.match(r"^\d{4}-\d{2}-\d{2}$")
+        bad = dates.notna() & ~iso
         for position in _rows(bad):
             report.warn(
                 "bad-date", column="date", value=flags.at[position, "date"], **_at(flags, position)
             )
+        if data.year.isdecimal():
+            # last year's flags copied into this year's file would disqualify again
+            other_year = iso & dates.notna() & ~dates.astype(str).str.startswith(f"{data.year}-")
+            for position in _rows(other_year):
+                report.warn(
+                    "flag-other-year",
+                    column="date",
+                    value=dates.at[position],
+                    year=data.year,
+                    community=flags.at[position, "community_id"],
+                    **_at(flags, position),
+                )
 
 
 def _items_and_maxima(data: YearData) -> tuple[list[str], pd.Series]:
