@@ -287,6 +287,9 @@ def test_scheme_weights_and_policy(cli: Cli, year: Path) -> None:
             "timeline-reversed",
             "timeline.residents",
         ),
+        # a group misspelt in a section of groups; its message said "Row ?"
+        (("residents = 0.70", "resident = 0.70"), "scheme-unknown-key", "weights.resident"),
+        (("five = 20000", "five_stars = 20000"), "scheme-unknown-key", "rewards.five_stars"),
     ],
 )
 def test_scheme_mistakes_are_errors_not_ignored(
@@ -300,7 +303,7 @@ def test_scheme_mistakes_are_errors_not_ignored(
     assert exit_code == 1
     (problem,) = find(report, code)
     assert problem["file"] == "scheme.toml" and problem["column"] == column
-    assert "scheme.toml" in problem["message"]
+    assert "scheme.toml" in problem["message"] and "Row ?" not in problem["message"]
     assert not find(report, "date-outside-window")
     result = cli("rank", "--root", year.parent, "--year", year.name)
     assert result.exit_code == 1 and code in result.stdout + result.stderr
@@ -491,3 +494,21 @@ def test_a_flag_dated_in_another_year_is_warned_about_and_still_counts(
     assert rank_code == 0
     (nmf05,) = [c for c in ranking if c["community_id"] == "NMF05"]
     assert nmf05["stars"] is None and nmf05["disqualified"] == ["major_accident"]
+
+
+def test_a_scheme_saved_in_gbk_is_read_with_a_warning(cli: Cli, year: Path) -> None:
+    """Notepad on a Chinese Windows saves as GBK unless told otherwise; the file said
+    only 'not UTF-8', and the year could not be ranked."""
+    path = year / "scheme.toml"
+    text = path.read_text(encoding="utf-8").replace("residents = 30", "residents = 29")
+    path.write_bytes(text.encode("gbk"))
+    exit_code, report = problems(cli, year)
+    (gbk,) = find(report, "scheme-not-utf8")
+    assert gbk in report["warnings"] and "Save it as UTF-8" in gbk["message"]
+    # read as written: 29 residents expected, so each community's 30 is one too many
+    assert exit_code == 1 and find(report, "wrong-rater-count")
+    path.write_bytes(b"[weights]\ncommittee = 0.15 # \x80\xff\n")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (unreadable,) = find(report, "scheme-unreadable")
+    assert "not UTF-8 (nor GBK)" in unreadable["message"]

@@ -114,6 +114,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "scheme.toml cannot be read: {reason}",
         "scheme.toml 无法读取：{reason}",
     ),
+    "scheme-not-utf8": (
+        "scheme.toml is saved in GBK, not UTF-8; it was read as GBK. Save it as UTF-8 "
+        "(Notepad: Save As, Encoding: UTF-8).",
+        "scheme.toml为GBK编码而非UTF-8，已按GBK读取。请另存为UTF-8编码（记事本：另存为，编码选UTF-8）。",
+    ),
     "scheme-bad-value": (
         "scheme.toml: {column} = {value} is not allowed. See the sample scheme.toml.",
         "scheme.toml：{column} = {value} 取值无效，请参照样例scheme.toml。",

@@ -759,11 +759,19 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
         data_files.append(path)
     display = path.name
     scheme.source = display
+    raw_bytes = path.read_bytes()
     try:
-        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+        text = raw_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.add("scheme-unreadable", file=display, reason="not UTF-8")
-        return scheme
+        # Notepad on a Chinese Windows saves as GBK ("ANSI") unless told otherwise
+        try:
+            text = raw_bytes.decode("gb18030")
+        except UnicodeDecodeError:
+            report.add("scheme-unreadable", file=display, reason="not UTF-8 (nor GBK)")
+            return scheme
+        report.warn("scheme-not-utf8", file=display)
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         report.add("scheme-unreadable", file=display, reason=str(exc))
         return scheme
@@ -808,7 +816,12 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
         parsed: dict[str, float] = {}
         for key, value in weights.items():
             if key not in GROUPS:
-                report.add("unknown-group", file=display, column=f"weights.{key}", value=key)
+                report.add(
+                    "scheme-unknown-key",
+                    file=display,
+                    column=f"weights.{key}",
+                    known=", ".join(GROUPS),
+                )
                 continue
             weight = number("weights", key, value)
             if weight is not None:
@@ -829,7 +842,12 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
             if key == "office_raters":  # the names for the forms, read below
                 continue
             if key not in GROUPS:
-                report.add("unknown-group", file=display, column=f"raters.{key}", value=key)
+                report.add(
+                    "scheme-unknown-key",
+                    file=display,
+                    column=f"raters.{key}",
+                    known=", ".join(GROUPS),
+                )
                 continue
             if count("raters", key, value) is None:
                 continue
@@ -872,7 +890,12 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
 
         for key, value in timeline.items():
             if key not in GROUPS:
-                report.add("unknown-group", file=display, column=f"timeline.{key}", value=key)
+                report.add(
+                    "scheme-unknown-key",
+                    file=display,
+                    column=f"timeline.{key}",
+                    known=", ".join(GROUPS),
+                )
                 continue
             try:
                 start, end = (datetime.date.fromisoformat(str(v)) for v in value)
@@ -892,7 +915,12 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
     if isinstance(rewards, dict):
         for key, value in rewards.items():
             if key not in STAR_LEVELS:
-                report.add("scheme-bad-value", file=display, column=f"rewards.{key}", value=key)
+                report.add(
+                    "scheme-unknown-key",
+                    file=display,
+                    column=f"rewards.{key}",
+                    known=", ".join(STAR_LEVELS),
+                )
                 continue
             amount = number("rewards", key, value)
             if amount is not None:
