@@ -145,6 +145,8 @@ def test_wrong_rater_count(cli: Cli, year: Path) -> None:
     (problem,) = find(report, "wrong-rater-count")
     assert problem["value"] == 9
     assert "NMF02" in problem["message"] and "office" in problem["message"]
+    # the file to count them in, not only the folder of all sheets
+    assert (problem["file"], problem["sheet"]) == (str(OFFICE), None)
 
 
 def test_resident_rater_not_drawn(cli: Cli, year: Path) -> None:

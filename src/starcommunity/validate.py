@@ -652,7 +652,9 @@ def _check_rater_counts(data: YearData, report: Report, ids: _IdCodes | None = N
     missing = raters.eq(0) & expected.gt(0)
     wrong = raters.gt(0) & np.where(committee, raters.lt(expected), raters.ne(expected))
     # Loop only over the community x group pairs with a problem, in their order.
-    for position in np.flatnonzero((missing | wrong).to_numpy()):
+    flagged = np.flatnonzero((missing | wrong).to_numpy())
+    sheets = _first_sheets(data.scores, counts.iloc[flagged[wrong.to_numpy()[flagged]]])
+    for position in flagged:
         row = counts.iloc[position]
         if missing.iat[position]:
             report.warn(
@@ -664,14 +666,33 @@ def _check_rater_counts(data: YearData, report: Report, ids: _IdCodes | None = N
             )
             continue
         want = int(expected.iat[position])
+        file, sheet = sheets.get((row["community_id"], row["group"]), ("sheets/", None))
         report.add(
             "wrong-rater-count",
-            file="sheets/",
+            file=file,
+            sheet=sheet,
             value=int(row["raters"]),
             expected=f"≥{want}" if row["group"] == "committee" else str(want),
             community=row["community_id"],
             group=row["group"],
         )
+
+
+def _first_sheets(
+    scores: pd.DataFrame, pairs: pd.DataFrame
+) -> dict[tuple[object, object], tuple[str, str | None]]:
+    """(community, group) -> the file and sheet of its first score row, for pairs that
+    have rows: where the clerk looks to count the raters."""
+    if not len(pairs):
+        return {}
+    rows = scores[scores["community_id"].isin(pairs["community_id"])]
+    first = rows.drop_duplicates(["community_id", "group"])
+    return {
+        (community, group): (file, sheet)
+        for community, group, file, sheet in zip(
+            first["community_id"], first["group"], first["_file"], first["_sheet"], strict=True
+        )
+    }
 
 
 def _check_dates(data: YearData, report: Report) -> None:
