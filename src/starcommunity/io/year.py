@@ -740,11 +740,15 @@ def _drop_reserved_items(
 
 
 SCHEME_SECTIONS = ("weights", "raters", "scoring", "stars", "timeline", "rewards")
-# The keys of the sections whose keys are not rater groups or star levels (those are
-# checked, with their own codes, where they are read).
+# The keys each section may have; any other is reported (a misspelt key would leave
+# the default in force) and left out where the section is read.
 SCHEME_KEYS: dict[str, tuple[str, ...]] = {
+    "weights": GROUPS,
+    "raters": (*GROUPS, "office_raters"),
     "scoring": ("trim", "trim_min"),
     "stars": ("policy", *STAR_LEVELS),
+    "timeline": GROUPS,
+    "rewards": STAR_LEVELS,
 }
 # A rater count or trim above this is a typo, and would make forms loop for ever.
 MAX_COUNT = 100_000
@@ -815,13 +819,7 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
     if isinstance(weights, dict):
         parsed: dict[str, float] = {}
         for key, value in weights.items():
-            if key not in GROUPS:
-                report.add(
-                    "scheme-unknown-key",
-                    file=display,
-                    column=f"weights.{key}",
-                    known=", ".join(GROUPS),
-                )
+            if key not in GROUPS:  # reported above
                 continue
             weight = number("weights", key, value)
             if weight is not None:
@@ -841,13 +839,7 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
         for key, value in raters.items():
             if key == "office_raters":  # the names for the forms, read below
                 continue
-            if key not in GROUPS:
-                report.add(
-                    "scheme-unknown-key",
-                    file=display,
-                    column=f"raters.{key}",
-                    known=", ".join(GROUPS),
-                )
+            if key not in GROUPS:  # reported above
                 continue
             if count("raters", key, value) is None:
                 continue
@@ -889,13 +881,7 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
         import datetime
 
         for key, value in timeline.items():
-            if key not in GROUPS:
-                report.add(
-                    "scheme-unknown-key",
-                    file=display,
-                    column=f"timeline.{key}",
-                    known=", ".join(GROUPS),
-                )
+            if key not in GROUPS:  # reported above
                 continue
             try:
                 start, end = (datetime.date.fromisoformat(str(v)) for v in value)
@@ -914,13 +900,7 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
     rewards = raw.get("rewards")
     if isinstance(rewards, dict):
         for key, value in rewards.items():
-            if key not in STAR_LEVELS:
-                report.add(
-                    "scheme-unknown-key",
-                    file=display,
-                    column=f"rewards.{key}",
-                    known=", ".join(STAR_LEVELS),
-                )
+            if key not in STAR_LEVELS:  # reported above
                 continue
             amount = number("rewards", key, value)
             if amount is not None:
