@@ -194,6 +194,7 @@ def weighted_totals(groups: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     Both totals are NaN for an incomplete community: a total from part of the raters
     would be published too early.
     """
+    import numpy as np
     import pandas as pd
 
     needed = needed_groups(scheme)
@@ -204,8 +205,13 @@ def weighted_totals(groups: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     short = groups.pivot(index="community_id", columns="group", values="short")
     short = short.reindex(columns=list(GROUPS)).fillna(False).astype(bool)
     absent = raters[needed].eq(0)
-    # One small Python step per community: the list of absent group names.
-    missing = absent.apply(lambda row: [g for g in needed if row[g]], axis=1)
+    # One small step per community: the list of absent group names.
+    names = np.array(needed, dtype=object)
+    missing = pd.Series(
+        [names[row].tolist() for row in absent.to_numpy(dtype=bool)],
+        index=absent.index,
+        dtype=object,
+    )
     complete = ~(absent.any(axis=1) | short[needed].any(axis=1))
     weighted = [scores[g] * scheme.weights[g] for g in GROUPS if scheme.weights.get(g, 0) > 0]
     exact = pd.concat(weighted, axis=1).sum(axis=1, min_count=len(weighted))
