@@ -379,6 +379,37 @@ def test_verify_fails_after_swapping_two_residents(drawn: Path) -> None:
     assert table.exit_code == 1 and "NOT verified" in table.stderr
 
 
+def test_verify_names_every_difference_by_order(drawn: Path) -> None:
+    """A deleted row is that order missing, not every later row shifted; an edit
+    after the first one is named too (only the first was)."""
+    path = drawn / "2008" / "reps.csv"
+    rows = read_reps(path)
+    nmf04 = {r["order"]: r for r in rows if r["community_id"] == "NMF04"}
+    nmf06 = {r["order"]: r for r in rows if r["community_id"] == "NMF06"}
+    deleted = nmf04["7"]
+    rows.remove(deleted)
+    second, fifth = nmf06["2"]["resident_id"], nmf06["5"]["resident_id"]
+    nmf06["2"]["resident_id"], nmf06["5"]["resident_id"] = fifth, second
+    nmf06["33"]["role"] = "rep"
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(BOM + buffer.getvalue().encode("utf-8"))
+    code, out = verify_json(drawn)
+    assert code == 1
+    details = {c["community_id"]: c["detail"] for c in out["communities"]}
+    assert details["NMF04"] == (
+        f"order 7: missing from reps.csv, the draw gives {deleted['resident_id']} (rep)"
+    )
+    assert details["NMF06"] == (
+        f"order 2: reps.csv has {fifth} (rep), the draw gives {second} (rep); "
+        f"order 5: reps.csv has {second} (rep), the draw gives {fifth} (rep); "
+        f"order 33: reps.csv has {nmf06['33']['resident_id']} (rep), "
+        f"the draw gives {nmf06['33']['resident_id']} (alternate)"
+    )
+
+
 def test_verify_reports_a_changed_roster(drawn: Path) -> None:
     lines = roster_lines(drawn)
     # one eligible NMF05 resident becomes ineligible

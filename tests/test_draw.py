@@ -413,7 +413,8 @@ def test_verify_detects_swapped_reps() -> None:
     assert status.loc["NMF01", "status"] == "match"
     assert status.loc["NMF02", "status"] == "reps-differ"
     assert status.loc["NMF02", "detail"] == (
-        f"order 3: reps.csv has {b} (rep), the draw gives {a} (rep)"
+        f"order 3: reps.csv has {b} (rep), the draw gives {a} (rep); "
+        f"order 11: reps.csv has {a} (alternate), the draw gives {b} (alternate)"
     )
 
 

@@ -138,7 +138,7 @@ class VerifyResult:
     """The outcome of redoing a draw from its record.
 
     communities: community_id, status (match | roster-changed | reps-differ | missing),
-        detail (the first difference, in words; "" on a match).
+        detail (every difference, by order, in words; "" on a match).
     audit: the audit table of the redone draw.
     problems: problems with the record itself (then nothing could be redone).
     """
@@ -632,31 +632,45 @@ def _order_key(entry: tuple[int | str, str, str]) -> tuple[int, int, str]:
     return (0, order, "") if isinstance(order, int) else (1, 0, order)
 
 
+_MAX_DIFFERENCES = 10  # named one by one in a detail; the rest are counted
+
+
 def _compare(
     drawn: list[tuple[int | str, str, str]], given: list[tuple[int | str, str, str]]
 ) -> str:
-    """The first difference between two (order, resident_id, role) lists, or ""."""
-    for number in range(max(len(drawn), len(given))):
-        d = drawn[number] if number < len(drawn) else None
-        g = given[number] if number < len(given) else None
-        if d == g:
-            continue
-        if d is None and g is not None:
-            return (
-                f"order {g[0]}: reps.csv has {g[1]} ({g[2]}), "
-                f"the draw gives only {len(drawn)} names"
+    """Every difference between two (order, resident_id, role) lists, or "".
+
+    The lists are matched by order, not by position: a row deleted from reps.csv is
+    one difference (that order is missing), not a shift of every row after it. The
+    differences are given in order, separated by "; ", at most ten of them by name.
+    """
+    mine: dict[int | str, tuple[str, str]] = {}
+    for order, resident, role in drawn:
+        mine[order] = (resident, role)
+    theirs: dict[int | str, list[tuple[str, str]]] = {}
+    for order, resident, role in given:
+        theirs.setdefault(order, []).append((resident, role))
+    keys = sorted(set(mine) | set(theirs), key=lambda o: _order_key((o, "", "")))
+    out: list[str] = []
+    for order in keys:
+        d, g = mine.get(order), theirs.get(order, [])
+        shown = order if order != "" else "(blank)"
+        if len(g) > 1:
+            listed = ", ".join(f"{r} ({role})" for r, role in g)
+            out.append(f"order {shown}: reps.csv has {len(g)} rows ({listed})")
+        elif d is None:
+            r, role = g[0]
+            out.append(f"order {shown}: reps.csv has {r} ({role}), the draw has no order {shown}")
+        elif not g:
+            out.append(f"order {shown}: missing from reps.csv, the draw gives {d[0]} ({d[1]})")
+        elif g[0] != d:
+            out.append(
+                f"order {shown}: reps.csv has {g[0][0]} ({g[0][1]}), the draw gives {d[0]} ({d[1]})"
             )
-        if g is None and d is not None:
-            return f"order {d[0]}: reps.csv has nobody, the draw gives {d[1]} ({d[2]})"
-        if d is None or g is None:  # pragma: no cover - both None compare equal above
-            continue
-        if g[0] != d[0]:
-            return (
-                f"row {number + 1} by order: reps.csv has order {g[0] or '(blank)'} ({g[1]}), "
-                f"the draw gives order {d[0]} ({d[1]})"
-            )
-        return f"order {d[0]}: reps.csv has {g[1]} ({g[2]}), the draw gives {d[1]} ({d[2]})"
-    return ""
+    if len(out) > _MAX_DIFFERENCES:
+        more = len(out) - _MAX_DIFFERENCES
+        out = [*out[:_MAX_DIFFERENCES], f"and {more} more difference{'s' if more > 1 else ''}"]
+    return "; ".join(out)
 
 
 def verify(roster: pd.DataFrame, reps: pd.DataFrame, record: Mapping[str, Any]) -> VerifyResult:

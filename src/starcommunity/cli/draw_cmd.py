@@ -775,7 +775,7 @@ def verify_draw(
     """Redo the draw from reps.draw.json and the roster and compare it with reps.csv.
 
     Says for each community: match, roster-changed (the eligible pool is not the one
-    drawn from), reps-differ (reps.csv was edited; the first difference is named) or
+    drawn from), reps-differ (reps.csv was edited; every difference is named, by order) or
     missing. A published announce.csv is checked against the record too. Exit code 0
     when everything matches, 1 otherwise or when the record is missing or damaged.
     Resident IDs are masked in the table output of --audit.
