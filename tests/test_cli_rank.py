@@ -261,6 +261,25 @@ def test_rank_2009_shows_change_against_2008(cli: Cli, root: Path) -> None:
     assert "↑ up 4→5" in table.stdout
 
 
+def test_a_community_disqualified_the_year_before_is_not_called_newly_evaluated(
+    cli: Cli, root: Path, tmp_path: Path
+) -> None:
+    """NMF05 was evaluated in 2008 and disqualified; in 2009 it has 4 stars. The
+    change 'new' means 'no star the year before': the Chinese report said 新参评
+    (taking part for the first time) and the table 新评, which is false for NMF05."""
+    output = tmp_path / "2009.xlsx"
+    result = cli("rank", "--root", root, "--year", "2009", "--lang", "zh", "--output", output)
+    assert result.exit_code == 0
+    ws = openpyxl.load_workbook(output)["排名"]
+    headers = [cell.value for cell in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[1] == "NMF05")
+    assert row[headers.index("上年星级")] is None
+    assert row[headers.index("与上年比较")] == "新获星级"
+    line = next(line for line in result.stdout.splitlines() if "NMF05" in line)
+    assert "新获星级 —→4" in line
+    assert "新评" not in result.stdout and "新参评" not in result.stdout
+
+
 def test_no_change_without_a_rankable_year_before(cli: Cli, root: Path) -> None:
     (root / "2008" / COMMITTEE_SHEET).unlink()
     code, records, stderr = rank_json(cli, root, "2009")

@@ -156,7 +156,7 @@ def test_ranking_lists_every_community_best_first(tmp_path):
     assert [ws.cell(row=r, column=change).value for r in range(2, 7)] == [
         "↑",
         "=",
-        "新参评",
+        "新获星级",
         "↓",
         None,
     ]

@@ -106,7 +106,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # values
     "yes": ("是", "yes"),
     "no": ("否", "no"),
-    "new": ("新参评", "new"),
+    "new": ("新获星级", "new"),
     "missing_groups": ("缺少评分：{groups}", "no scores from: {groups}"),
     "list_sep": ("；", "; "),
     "group_sep": ("、", ", "),

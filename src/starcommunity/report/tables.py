@@ -58,7 +58,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "up": ("↑ 升", "↑ up"),
     "down": ("↓ 降", "↓ down"),
     "same": ("= 持平", "= same"),
-    "new": ("新评", "new"),
+    "new": ("新获星级", "new"),
     "caption_disqualified": ("取消资格：", "Disqualified: "),
     "caption_weights": (
         "总分 = 区农委×{committee} + 办事处×{office} + 居民代表×{residents}，四舍五入保留两位小数",
