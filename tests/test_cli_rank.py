@@ -149,6 +149,30 @@ def test_rank_csv_parses(cli: Cli, root: Path) -> None:
     assert zh.stdout.splitlines()[0].startswith("名次,社区编号")
 
 
+def test_rank_csv_writes_unrounded_numbers_without_float_noise(cli: Cli, root: Path) -> None:
+    """NMF03's 2009 total is exactly 0.15 x 94 + 0.15 x 94.4 + 0.7 x 91.7 = 92.45 and is
+    published as 92.45; the CSV's unrounded total said 92.44999999999999, which an
+    auditor rounding half-up makes 92.44. Group scores had 16 digits or '94.0'."""
+    result = cli("rank", "--root", root, "--year", "2009", "--format", "csv", "--lang", "en")
+    assert result.exit_code == 0
+    row = next(
+        r for r in csv.DictReader(io.StringIO(result.stdout)) if r["Community ID"] == "NMF03"
+    )
+    assert (row["Total"], row["Total (unrounded)"]) == ("92.45", "92.450000")
+    assert (row["Committee"], row["Office"], row["Residents"]) == (
+        "94.000000",
+        "94.400000",
+        "91.700000",
+    )
+    nmf06 = next(
+        r for r in csv.DictReader(io.StringIO(result.stdout)) if r["Community ID"] == "NMF06"
+    )
+    assert nmf06["Residents"] == "88.683333"
+    score = cli("score", "--root", root, "--year", "2009", "--format", "csv", "--lang", "en")
+    first = next(csv.DictReader(io.StringIO(score.stdout)))
+    assert all(re.fullmatch(r"\d+\.\d{6}", first[g]) for g in ("Committee", "Office", "Residents"))
+
+
 def test_csv_neutralises_formulas(cli: Cli, tmp_path: Path) -> None:
     write_year(
         tmp_path,

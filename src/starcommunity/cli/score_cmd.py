@@ -7,6 +7,7 @@ so that `starcommunity --help` stays fast.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -68,6 +69,8 @@ RANK_CSV_KEYS = [
     "change",
     "total_exact",
 ]
+# Group scores and the unrounded total: written with six decimals (see _csv_cell).
+UNROUNDED_CSV_KEYS = frozenset({*GROUPS, "total_exact"})
 SCORE_CSV_KEYS = [
     "community_id",
     "name",
@@ -105,6 +108,11 @@ def _csv_cell(key: str, value: Any) -> Any:
         return ";".join(str(v) for v in value)
     if key == "total" and isinstance(value, float):
         return f"{value:.2f}"  # the published total, as published: 86.50, not 86.5
+    if key in UNROUNDED_CSV_KEYS and isinstance(value, float) and math.isfinite(value):
+        # Six decimals, as the Excel report shows them: Python's shortest repr would
+        # print float noise (92.44999999999999 for a total of exactly 92.45, which is
+        # published as 92.45 and looks as if half-up had been done wrong) and 16 digits.
+        return f"{value:.6f}"
     if key == "reward" and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
