@@ -172,8 +172,12 @@ def test_totals_are_numbers_with_two_decimals(tmp_path):
     assert ws.cell(row=2, column=column).value == pytest.approx(91.6)
     scores = write(tmp_path, make_evaluation(), name="g.xlsx")["分组得分"]
     score = scores.cell(row=2, column=header_index(scores, "得分"))
-    # 95.0 is stored as the number 95; Excel has no int/float distinction
-    assert isinstance(score.value, (int, float)) and score.number_format == "0.00"
+    # 95.0 is stored as the number 95; Excel has no int/float distinction. A group's
+    # score shows four decimals, as on the terminal, so its weighted total can be redone
+    assert isinstance(score.value, (int, float)) and score.number_format == "0.0000"
+    ranking = write(tmp_path, make_evaluation(), name="r.xlsx")["排名"]
+    group = ranking.cell(row=2, column=header_index(ranking, "区农委评分（15%）"))
+    assert isinstance(group.value, (int, float)) and group.number_format == "0.0000"
 
 
 def test_missing_values_are_empty_cells(tmp_path):

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 __all__ = ["write_report"]
 
 SCORE_FORMAT = "0.00"
+# A group's score (a mean) with the four decimals the terminal shows: with two, an
+# auditor redoing the weighted total from the sheet could miss it by a cent.
+GROUP_SCORE_FORMAT = "0.0000"
 EXACT_FORMAT = "0.000000"
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -337,6 +340,8 @@ class _Renderer:
                     continue
                 if isinstance(value, float) and cell.number_format == SCORE_FORMAT:
                     text = f"{value:.2f}"
+                elif isinstance(value, float) and cell.number_format == GROUP_SCORE_FORMAT:
+                    text = f"{value:.4f}"
                 elif isinstance(value, (_dt.date, _dt.datetime)):
                     text = "2008-12-31"
                 else:
@@ -380,7 +385,7 @@ class _Renderer:
             (self.t("community_id"), None),
             (self.t("name"), None),
             (self.t("area"), None),
-            *[(self.group_header(group), SCORE_FORMAT) for group in GROUPS],
+            *[(self.group_header(group), GROUP_SCORE_FORMAT) for group in GROUPS],
             (self.t("total"), SCORE_FORMAT),
             (self.t("stars"), None),
             (self.t("stars_text"), None),
@@ -514,7 +519,7 @@ class _Renderer:
             (self.t("group"), None),
             (self.t("raters"), None),
             (self.t("used"), None),
-            (self.t("score"), SCORE_FORMAT),
+            (self.t("score"), GROUP_SCORE_FORMAT),
         ]
         rows = []
         for record in self._records(self.evaluation.groups):
