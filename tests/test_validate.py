@@ -475,6 +475,7 @@ def test_every_check_names_the_column_by_its_header_as_written(cli: Cli, year: P
     assert flag["message"].startswith("Row 2, 取消资格情形 (B):")
     (twice,) = find(report, "duplicate-resident")
     assert (twice["file"], twice["column"]) == ("roster.csv", "居民编号 (B)")
+    assert "(first in row 2)" in twice["message"]
     unknown = [p for p in find(report, "unknown-community") if p["file"] == str(OFFICE)]
     assert [(p["column"], p["cell"]) for p in unknown] == [("社区编号 (A)", "A3")]
 

@@ -243,16 +243,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第{row}行{column}：社区“{value}”不在参评社区名单中，请更正编号或补充社区。",
     ),
     "duplicate-resident": (
-        "Row {row}, {column}: resident '{value}' appears twice in community {community}.",
-        "第{row}行{column}：居民“{value}”在社区{community}中重复出现。",
+        "Row {row}, {column}: resident '{value}' appears twice in community {community} "
+        "(first in row {first}). Keep one of the two rows.",
+        "第{row}行{column}：居民“{value}”在社区{community}中重复出现（首次出现在第{first}行），"
+        "请只保留一行。",
     ),
     "rep-not-in-roster": (
         "Row {row}, {column}: representative '{value}' is not in the roster of {community}.",
         "第{row}行{column}：代表“{value}”不在{community}社区的居民名册中。",
     ),
     "duplicate-rep": (
-        "Row {row}, {column}: resident '{value}' is drawn twice for {community}.",
-        "第{row}行{column}：居民“{value}”在{community}社区被重复抽取。",
+        "Row {row}, {column}: resident '{value}' is drawn twice for {community} (first in "
+        "row {first}).",
+        "第{row}行{column}：居民“{value}”在{community}社区被重复抽取（首次出现在第{first}行）。",
     ),
     "unknown-flag": (
         "Row {row}, {column}: '{value}' is not one of the six disqualifying events. Use a code "
