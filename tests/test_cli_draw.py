@@ -579,3 +579,23 @@ def test_read_only_commands_leave_the_inputs_byte_identical(root: Path, tmp_path
         result = run(*command)
         assert result.exit_code == 0, (command, result.stderr)
         assert folder_hashes(folder) == before, command
+
+
+def test_a_household_in_two_compounds_is_warned_about(fresh: Path) -> None:
+    """Drawn one per household by compound, a household in two compounds can leave a
+    seat empty; the warning names it instead of saying everyone was drawn."""
+    lines = roster_lines(fresh)
+    header, rows = lines[0], [line.split(",") for line in lines[1:]]
+    mine = [row for row in rows if row[0] == "NMF01"][:2]
+    mine[1][3] = mine[0][3]  # the second lives in the first one's household ...
+    mine[1][4] = mine[0][4] + "东区"  # ... but in another compound
+    write_roster(fresh, [header, *(",".join(row) for row in rows)])
+    result = run(*draw_args(fresh, "--stratify", "compound", "--one-per-household"))
+    assert result.exit_code == 0, result.output
+    assert (
+        f"NMF01: household {mine[0][3]} is in several compounds "
+        f"({mine[0][4]}, {mine[1][4]})" in result.stderr
+    )
+    assert "Put each household in one compound" in result.stderr
+    # one household only: no other community is named
+    assert result.stderr.count("is in several compounds") == 1

@@ -306,6 +306,34 @@ def test_stratified_small_compound_redistributes() -> None:
     assert result.short == [("C1", 12, 11)]
 
 
+def test_a_household_in_two_compounds_is_named_when_drawn_one_per_household() -> None:
+    """H1 has members in compounds A and B: drawn one per household by compound, its
+    pick in A takes it out of B, and a seat can stay empty though four households
+    could fill four seats. The household is named, so the roster can be mended."""
+    rows = [
+        ("C1", "R01", "H1", "A", True),
+        ("C1", "R02", "H2", "A", True),
+        ("C1", "R03", "H3", "A", True),
+        ("C1", "R04", "H1", "B", True),
+        ("C1", "R05", "H5", "B", True),
+        ("C1", "R06", "H1", "B", True),
+        ("C1", "R07", "H7", "B", False),  # not eligible: not in the pool
+        ("C2", "S01", "H1", "A", True),  # another community's H1
+        ("C2", "S02", "", "B", True),  # no household: a household of its own
+        ("C2", "S03", "", "A", True),
+    ]
+    roster = make_roster(rows)
+    shorts = set()
+    for seed in ("s1", "s2", "s3", "s4", "s5", "s6"):
+        result = draw(roster, seed, count=4, one_per_household=True, stratify="compound")
+        assert result.split_households == [("C1", "H1", ["A", "B"])]
+        shorts.update(result.short)
+    assert ("C1", 4, 3) in shorts  # some seeds leave a seat empty
+    # without stratifying, or without one per household, no household is split
+    assert draw(roster, "s1", count=4, one_per_household=True).split_households == []
+    assert draw(roster, "s1", count=4, stratify="compound").split_households == []
+
+
 # --------------------------------------------------------------------------- fingerprint
 
 

@@ -49,7 +49,7 @@ Stratification by compound (``stratify="compound"``)
     representatives. With ``one_per_household``, compounds are drawn in name order and
     the members of a household picked in an earlier compound are left out of the later
     compounds' pools (a household should not span compounds; if one does, a compound may
-    come out short). A compound with ``r`` representative and ``a`` alternate seats
+    come out short, and DrawResult.split_households names it). A compound with ``r`` representative and ``a`` alternate seats
     draws ``r + a`` picks, the first ``r`` being representatives. For ``sha256`` the hash
     input becomes ``f"{seed}|{community_id}|{compound}|{i}"``, i = 1, 2, ... per compound;
     for ``rfc3797`` i restarts at 0 for each compound. Output lists the representatives
@@ -125,12 +125,17 @@ class DrawResult:
         (hex digest), pool_size (before the pick), position (0-based), resident_id, role.
     pools: the announcement (公示): community_id, pool_size, fingerprint.
     short: (community_id, wanted, got) for each community whose pool ran out.
+    split_households: (community_id, household, compounds) for each household of the
+        eligible pool found in more than one compound, when drawn one per household by
+        compound: its picked member's compound drawn first takes the whole household out
+        of the later compounds, which can leave a seat empty.
     """
 
     reps: pd.DataFrame
     audit: pd.DataFrame
     pools: pd.DataFrame
     short: list[tuple[str, int, int]] = field(default_factory=list)
+    split_households: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
 
 @dataclass
@@ -546,7 +551,31 @@ def draw(
     audit = pd.DataFrame(audit_rows, columns=list(AUDIT_COLUMNS)).astype(
         {"i": "int64", "pool_size": "int64", "position": "int64"}
     )
-    return DrawResult(reps=reps, audit=audit, pools=_pools_frame(pools), short=short)
+    split = _split_households(pools) if one_per_household and stratify else []
+    return DrawResult(
+        reps=reps, audit=audit, pools=_pools_frame(pools), short=short, split_households=split
+    )
+
+
+def _split_households(pools: dict[str, pd.DataFrame]) -> list[tuple[str, str, list[str]]]:
+    """Households of an eligible pool that live in more than one compound."""
+    import pandas as pd
+
+    if not pools:
+        return []
+    frame = pd.concat(
+        [pool[["household", "compound"]].assign(community_id=cid) for cid, pool in pools.items()],
+        ignore_index=True,
+    )
+    frame["household"] = _text(frame["household"])
+    frame["compound"] = _text(frame["compound"])
+    frame = frame[frame["household"] != ""].drop_duplicates()
+    spread = frame.groupby(["community_id", "household"], sort=True)["compound"].agg(sorted)
+    return [
+        (cid, household, compounds)
+        for (cid, household), compounds in spread.items()
+        if len(compounds) > 1
+    ]
 
 
 # --------------------------------------------------------------------------- the record

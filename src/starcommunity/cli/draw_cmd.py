@@ -409,19 +409,38 @@ def draw_reps(
         f"starcommunity {__version__}",
     )
     pool_sizes = {str(r.community_id): int(r.pool_size) for r in result.pools.itertuples()}
+    split = {community_id for community_id, _household, _compounds in result.split_households}
+    for community_id, household, compounds in result.split_households:
+        say(
+            tr(
+                language,
+                f"Warning: {community_id}: household {household} is in several compounds "
+                f"({', '.join(compounds)}). Drawn one per household by compound, a member "
+                "picked in one compound takes the household out of the others, which can "
+                "leave a seat empty. Put each household in one compound in the roster.",
+                f"警告：{community_id}：户号{household}分属多个小区（{'、'.join(compounds)}）。"
+                "按小区分层且每户限一人抽取时，一个小区抽中该户成员后，该户在其他小区的成员"
+                "也不再参加抽取，可能导致名额空缺。请在居民名册中把每户归入一个小区。",
+            )
+        )
     for community_id, wanted, got in result.short:
+        # with a household split over compounds, not everyone who could be drawn was
+        split_en = " (see the household in several compounds above)"
+        split_zh = "（见上文分属多个小区的户）"
         say(
             tr(
                 language,
                 f"Warning: {community_id}: only {got} of {wanted} places could be filled "
                 f"({count_value} representatives + {alternates} alternates) from a pool of "
                 f"{pool_sizes.get(community_id, 0)} eligible residents"
-                f"{', one per household' if one_per_household else ''}; everyone who "
-                "could be drawn was drawn.",
+                f"{', one per household' if one_per_household else ''}"
+                + (split_en if community_id in split else "; everyone who could be drawn was drawn")
+                + ".",
                 f"警告：{community_id}：符合条件的居民{pool_sizes.get(community_id, 0)}人"
                 f"{'（每户限一人）' if one_per_household else ''}，"
-                f"{wanted}个名额（代表{count_value}名＋候补{alternates}名）只能抽出{got}人，"
-                "已全部抽取。",
+                f"{wanted}个名额（代表{count_value}名＋候补{alternates}名）只能抽出{got}人"
+                + (split_zh if community_id in split else "，已全部抽取")
+                + "。",
             )
         )
     for community_id in sorted(set(community_names(data)) - set(pool_sizes)):
