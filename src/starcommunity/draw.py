@@ -49,10 +49,11 @@ Stratification by compound (``stratify="compound"``)
     representatives. With ``one_per_household``, compounds are drawn in name order and
     the members of a household picked in an earlier compound are left out of the later
     compounds' pools (a household should not span compounds; if one does, a compound may
-    come out short, and DrawResult.split_households names it). A compound with ``r`` representative and ``a`` alternate seats
-    draws ``r + a`` picks, the first ``r`` being representatives. For ``sha256`` the hash
-    input becomes ``f"{seed}|{community_id}|{compound}|{i}"``, i = 1, 2, ... per compound;
-    for ``rfc3797`` i restarts at 0 for each compound. Output lists the representatives
+    come out short, and DrawResult.split_households names it). A compound with ``r``
+    representative and ``a`` alternate seats draws ``r + a`` picks, the first ``r``
+    being representatives. For ``sha256`` the hash input becomes
+    ``f"{seed}|{community_id}|{compound}|{i}"``, i = 1, 2, ... per compound; for
+    ``rfc3797`` i restarts at 0 for each compound. Output lists the representatives
     by compound name then pick order, then the alternates the same way; ``order`` is
     numbered 1..n per community.
 
