@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from starcommunity.io.writing import atomic_write, safe_sheet_title, text_cell
 from starcommunity.model import FLAG_NAMES_EN, FLAGS, GROUP_NAMES_ZH, GROUPS, STAR_VALUES
+from starcommunity.report.labels import LABELS as COLUMN_LABELS
 
 if TYPE_CHECKING:
     from starcommunity.evaluation import Evaluation
@@ -57,6 +58,13 @@ STAR_KEYS: dict[int, str] = {value: key for key, value in STAR_VALUES.items()}
 
 # key: (中文, English)
 LABELS: dict[str, tuple[str, str]] = {
+    **COLUMN_LABELS,  # the columns every output shares
+    # ... worded more fully here, where a header has room (the CSV headers stay as
+    # scripts know them)
+    "disqualified": ("取消资格情形", "Disqualified for"),
+    "reward": ("奖励金额（元）", "Reward"),
+    "previous_stars": ("上年星级", "Stars last year"),
+    "change": ("与上年比较", "Change vs last year"),
     # sheet titles
     "sheet_ranking": ("排名", "Ranking"),
     "sheet_chart": ("图表", "Chart"),
@@ -65,19 +73,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sheet_flags": ("取消资格", "Disqualified"),
     "sheet_audit": ("审计", "Audit"),
     # columns
-    "rank": ("名次", "Rank"),
-    "community_id": ("社区编号", "Community ID"),
-    "name": ("社区名称", "Community"),
-    "area": ("地区", "Area"),
-    "total": ("总分", "Total"),
-    "stars": ("星级", "Stars"),
     "stars_text": ("星级（★）", "Stars (★)"),
-    "disqualified": ("取消资格情形", "Disqualified for"),
-    "reward": ("奖励金额（元）", "Reward"),
-    "previous_stars": ("上年星级", "Stars last year"),
-    "change": ("与上年比较", "Change vs last year"),
     "note": ("说明", "Note"),
-    "total_exact": ("总分（未舍入）", "Total (unrounded)"),
     "group": ("评分组", "Rater group"),
     "raters": ("评分人数", "Raters"),
     "used": ("计分人数（去掉最高最低分后）", "Used (after trimming)"),

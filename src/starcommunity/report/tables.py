@@ -12,38 +12,13 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from starcommunity.model import FLAGS, GROUP_NAMES_ZH, GROUPS
+from starcommunity.report.labels import label
 
 if TYPE_CHECKING:
     import pandas as pd
     from rich.table import Table
 
     from starcommunity.evaluation import Evaluation
-
-# key: (中文, English). Also the CSV headers of score / rank / history.
-LABELS: dict[str, tuple[str, str]] = {
-    "rank": ("名次", "Rank"),
-    "community_id": ("社区编号", "Community ID"),
-    "name": ("社区名称", "Community"),
-    "community": ("社区", "Community"),
-    "area": ("地区", "Area"),
-    "committee": (GROUP_NAMES_ZH["committee"], "Committee"),
-    "office": (GROUP_NAMES_ZH["office"], "Office"),
-    "residents": (GROUP_NAMES_ZH["residents"], "Residents"),
-    "total": ("总分", "Total"),
-    "total_exact": ("总分（未舍入）", "Total (unrounded)"),
-    "stars": ("星级", "Stars"),
-    "disqualified": ("取消资格情形", "Disqualified"),
-    "complete": ("评分齐全", "Complete"),
-    "missing": ("缺少评分组", "Missing groups"),
-    "short": ("人数不足的评分组", "Groups short of raters"),
-    "status": ("状态", "Status"),
-    "reward": ("奖励（元）", "Reward"),
-    "previous_stars": ("上年星级", "Stars the year before"),
-    "change": ("较上年", "Change"),
-    "committee_raters": ("区农委人数", "Committee raters"),
-    "office_raters": ("办事处人数", "Office raters"),
-    "residents_raters": ("居民代表人数", "Resident raters"),
-}
 
 TEXT: dict[str, tuple[str, str]] = {
     "rank_title": ("{year}年星级和谐社区评估结果", "Star-rated harmonious communities {year}"),
@@ -76,11 +51,6 @@ GROUP_NAMES_EN: dict[str, str] = {
     "office": "office",
     "residents": "residents",
 }
-
-
-def label(key: str, lang: str) -> str:
-    zh, en = LABELS[key]
-    return zh if lang == "zh" else en
 
 
 def text(key: str, lang: str, **values: Any) -> str:
