@@ -298,6 +298,31 @@ def test_progress_is_off_when_quiet_or_not_a_terminal() -> None:
         assert progress is None
 
 
+@pytest.mark.parametrize("command", ["validate", "score", "rank"])
+@pytest.mark.parametrize("flag", ["--quiet", "-q", None])
+def test_quiet_reaches_the_progress_bar_of_each_command(
+    monkeypatch: pytest.MonkeyPatch, command: str, flag: str | None
+) -> None:
+    """Each run asks for the bar with its own --quiet: none is left over from an
+    earlier run in the same process (a flag kept in a module once was)."""
+    from starcommunity.cli import common
+    from tests.conftest import SAMPLES, run
+
+    asked: list[bool] = []
+    real = common.reading_progress
+
+    def recording(*, quiet: bool = False) -> Any:
+        asked.append(quiet)
+        return real(quiet=quiet)
+
+    monkeypatch.setattr(common, "reading_progress", recording)
+    monkeypatch.delenv(common.QUIET_ENV, raising=False)
+    args = [command, "--root", SAMPLES, "--year", "2008", "--format", "json"]
+    run(*args, *([flag] if flag else []))
+    run(*args)  # then without: not quiet
+    assert asked == [flag is not None, False]
+
+
 def test_version_does_not_import_pandas() -> None:
     code = (
         "import sys\n"

@@ -147,25 +147,14 @@ def load_year_or_exit(
 QUIET_ENV = "STARCOMMUNITY_QUIET"
 # Reading at least this many bytes of input files gets a progress bar.
 PROGRESS_MIN_BYTES = 20_000_000
-_quiet_flag = False
 
-
-def _set_quiet(value: bool) -> bool:
-    global _quiet_flag
-    _quiet_flag = _quiet_flag or bool(value)
-    return value
-
-
-# A command that declares `quiet: QuietOption = False` gets --quiet; the flag reaches
-# load_year_or_exit by itself (STARCOMMUNITY_QUIET=1 does the same for every command).
-QuietOption = Annotated[
-    bool,
-    typer.Option("--quiet", "-q", help="No progress bars on stderr.", callback=_set_quiet),
-]
+# A command that declares `quiet: QuietOption = False` gets --quiet and passes it on to
+# load_year_or_exit (STARCOMMUNITY_QUIET=1 does the same for every command).
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars on stderr.")]
 
 
 def is_quiet(quiet: bool = False) -> bool:
-    return quiet or _quiet_flag or os.environ.get(QUIET_ENV, "") not in ("", "0")
+    return quiet or os.environ.get(QUIET_ENV, "") not in ("", "0")
 
 
 class _ReadingProgress:
