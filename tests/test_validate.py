@@ -515,3 +515,21 @@ def test_a_scheme_saved_in_gbk_is_read_with_a_warning(cli: Cli, year: Path) -> N
     assert exit_code == 1
     (unreadable,) = find(report, "scheme-unreadable")
     assert "not UTF-8 (nor GBK)" in unreadable["message"]
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".et", ".ods"])
+def test_a_spreadsheet_saved_in_a_form_not_read_is_named_not_skipped(
+    cli: Cli, year: Path, suffix: str
+) -> None:
+    # Excel 97-2003 (.xls) or WPS (.et): the committee's scores and the roster were
+    # passed over in silence, and validate said the year was valid (exit 0)
+    committee = year / "sheets" / "区农委评分.xlsx"
+    committee.rename(committee.with_suffix(suffix))
+    (year / "roster.csv").rename(year / f"roster{suffix}")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    found = find(report, "unsupported-file-type")
+    assert {p["file"] for p in found} == {f"sheets/区农委评分{suffix}", f"roster{suffix}"}
+    assert all(p["value"] == suffix for p in found)
+    assert "nothing in this file counts" in found[0]["message"]
+    assert "save it as .xlsx" in found[0]["message"]

@@ -19,8 +19,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "无法读取文件（{reason}）。请在Excel/WPS中关闭该文件并确认文件未损坏。",
     ),
     "unsupported-file-type": (
-        "Files of type '{value}' are not read. Save it as .xlsx or .csv.",
-        "不支持“{value}”类型的文件，请另存为.xlsx或.csv。",
+        "Files of type '{value}' are not read, so nothing in this file counts. Open it in "
+        "Excel/WPS and save it as .xlsx (Excel workbook) or .csv.",
+        "不支持“{value}”类型的文件，其中内容均不会被计入。请在Excel/WPS中打开，"
+        "另存为.xlsx（Excel工作簿）或.csv。",
     ),
     "empty-file": (
         "The file is empty. Fill it in or remove it.",

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+# Spreadsheets Excel, WPS or LibreOffice save in a form not read here (old binary .xls,
+# WPS .et, binary .xlsb, OpenDocument .ods, templates): never skipped in silence, since
+# the scores or names in them would then be missing from the result.
+OTHER_SPREADSHEET_SUFFIXES = frozenset(
+    {".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".et", ".ett", ".ods", ".fods", ".numbers"}
+)
 HEADER_SEARCH_ROWS = 30
 # Refuse workbooks that would unpack to more than this (zip bombs).
 MAX_UNPACKED_BYTES = 1 << 30

@@ -31,6 +31,7 @@ from starcommunity.io.headers import (
 from starcommunity.io.tables import (
     CSV_SUFFIXES,
     EXCEL_SUFFIXES,
+    OTHER_SPREADSHEET_SUFFIXES,
     Grid,
     Table,
     UnreadableGrid,
@@ -110,7 +111,9 @@ def year_folder(root: Path, year: str | int) -> Path:
     return folder
 
 
-def files_of_kind(folder: Path, kind: str) -> list[Path]:
+def files_of_kind(
+    folder: Path, kind: str, suffixes: frozenset[str] = CSV_SUFFIXES | EXCEL_SUFFIXES
+) -> list[Path]:
     """Every file of the folder that is a `kind` file (any accepted name, CSV or Excel)."""
     stems = {header_key(stem) for stem in FILE_STEMS[kind]}
     return sorted(
@@ -118,13 +121,17 @@ def files_of_kind(folder: Path, kind: str) -> list[Path]:
         for path in folder.iterdir()
         if path.is_file()
         and not path.name.startswith(("~$", "."))
-        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+        and path.suffix.lower() in suffixes
         and header_key(path.stem) in stems
     )
 
 
 def find_file(folder: Path, kind: str, report: Report) -> Path | None:
-    """communities.csv or communities.xlsx (or a Chinese name); two at once is ambiguous."""
+    """communities.csv or communities.xlsx (or a Chinese name); two at once is ambiguous.
+
+    A roster.xls (or .et, .ods ...) alone is named as a file not read, not passed over:
+    an optional file (the roster, the flags) would otherwise be silently missing.
+    """
     found = files_of_kind(folder, kind)
     if len(found) > 1:
         report.add(
@@ -132,6 +139,9 @@ def find_file(folder: Path, kind: str, report: Report) -> Path | None:
             file=", ".join(p.name for p in found),
             kind=kind,
         )
+    if not found:
+        for path in files_of_kind(folder, kind, OTHER_SPREADSHEET_SUFFIXES):
+            report.add("unsupported-file-type", file=path.name, value=path.suffix)
     return found[0] if found else None
 
 
@@ -1060,7 +1070,8 @@ def sheet_files(folder: Path) -> list[Path]:
         for path in sheets.rglob("*")
         if path.is_file()
         and not path.name.startswith(("~$", "."))
-        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
+        # other spreadsheets are listed too: reading them says they are not read
+        and path.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES | OTHER_SPREADSHEET_SUFFIXES
     )
 
 
