@@ -499,11 +499,13 @@ def test_a_small_csv_read_whole_by_the_csv_module_is_what_pandas_reads(
         path = Path(folder) / "small.csv"
         path.write_bytes(text.encode())
         grid = tables._read_csv(path, "small.csv", report, lazy=True)
-    assert not report.problems
+    # lines with more tabs or semicolons than commas are read so, and say so
+    assert [p.code for p in report.problems] in ([], ["csv-delimiter"])
     assert grid is not None and not grid.partial
     sample = text.splitlines()
-    width = max(len(row) for row in tables._csv_rows(sample))
-    expected = tables._csv_cells(text.encode(), width)
+    delimiter = tables._delimiter(sample)
+    width = max(len(row) for row in tables._csv_rows(sample, delimiter))
+    expected = tables._csv_cells(text.encode(), width, sep=delimiter)
     expected.index = range(1, len(expected) + 1)
     pd.testing.assert_frame_equal(grid.cells, expected)
 

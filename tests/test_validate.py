@@ -533,3 +533,30 @@ def test_a_spreadsheet_saved_in_a_form_not_read_is_named_not_skipped(
     assert all(p["value"] == suffix for p in found)
     assert "nothing in this file counts" in found[0]["message"]
     assert "save it as .xlsx" in found[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "delimiter", "encoding", "shown"),
+    [
+        ("office_scores.txt", "\t", "utf-16", "tab"),  # Excel: Save As "Unicode Text"
+        ("office_scores.csv", ";", "gbk", ";"),  # a list separator set to ';'
+    ],
+)
+def test_a_sheet_separated_by_tabs_or_semicolons_is_read_with_a_warning(
+    cli: Cli, year: Path, name: str, delimiter: str, encoding: str, shown: str
+) -> None:
+    # was: 'No header row found in the first 30 rows', exit 1, the office scores lost
+    rows = read_csv(year / OFFICE)
+    (year / OFFICE).unlink()
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    (year / "sheets" / name).write_bytes(buffer.getvalue().encode(encoding))
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"]
+    (problem,) = find(report, "csv-delimiter")
+    assert (problem["file"], problem["value"]) == (f"sheets/{name}", shown)
+    assert f"separated by '{shown}', not by commas" in problem["message"]
+    assert not find(report, "group-missing")
+    _, ranked = cli.json("rank", "--root", year.parent, "--year", year.name)
+    office = {c["community_id"]: c["office"] for c in ranked}
+    assert office["NMF01"] is not None

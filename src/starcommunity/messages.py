@@ -18,6 +18,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Cannot read the file ({reason}). Close it in Excel/WPS and check it is not damaged.",
         "无法读取文件（{reason}）。请在Excel/WPS中关闭该文件并确认文件未损坏。",
     ),
+    "csv-delimiter": (
+        "The columns are separated by '{value}', not by commas (as Excel's 'Unicode text' "
+        "writes them, or a list separator set so); the file was read that way. To be sure, "
+        "save it as 'CSV UTF-8 (comma delimited)'.",
+        "各列以“{value}”分隔而非逗号（Excel“Unicode文本”或更改了列表分隔符时如此），已按此读取。"
+        "稳妥起见，请另存为“CSV UTF-8（逗号分隔）”。",
+    ),
     "unsupported-file-type": (
         "Files of type '{value}' are not read, so nothing in this file counts. Open it in "
         "Excel/WPS and save it as .xlsx (Excel workbook) or .csv.",

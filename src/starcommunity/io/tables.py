@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-CSV_SUFFIXES = frozenset({".csv", ".txt"})
+CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 # Spreadsheets Excel, WPS or LibreOffice save in a form not read here (old binary .xls,
 # WPS .et, binary .xlsb, OpenDocument .ods, templates): never skipped in silence, since
@@ -69,6 +69,8 @@ class Grid:
     partial: bool = False
     # the file itself when `text` is its bytes (UTF-8): see _csv_cells
     source: Path | None = None
+    # what separates the fields: ',', or a tab ("Unicode text") or ';' (_delimiter)
+    delimiter: str = ","
 
     def full_cells(self, report: Report | None = None) -> pd.DataFrame:
         """Every cell of the grid (a lazily read CSV is read in full, as text, once).
@@ -77,11 +79,13 @@ class Grid:
         """
         if self.partial:
             assert self.text is not None
-            cells = _csv_cells(self.text, self.width, source=self.source)
+            cells = _csv_cells(self.text, self.width, source=self.source, sep=self.delimiter)
             if cells is None:
                 # A row wider than the head: the csv module reads it, as for any CSV.
                 text = self.text.decode("utf-8")
-                cells = _read_csv_leniently(text, self.file, report or Report())
+                cells = _read_csv_leniently(
+                    text, self.file, report or Report(), delimiter=self.delimiter
+                )
                 if cells is None:
                     raise UnreadableGrid(self.file)
             self.cells = _numbered(cells)
@@ -204,22 +208,32 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
         # read as one line, every row after the header would be silently lost
         report.add("csv-odd-line-breaks", file=display, row=1, value=_odd_break(head, sample))
         return None
-    sample_rows = _csv_rows(sample)
+    delimiter = _delimiter(sample)
+    if delimiter != ",":
+        report.warn("csv-delimiter", file=display, value=DELIMITER_NAMES[delimiter])
+    sample_rows = _csv_rows(sample, delimiter)
     widths = [len(row) for row in sample_rows]
     width = max(widths, default=1)
-    # In UTF-8 the bytes of '\n' and ',' stand for nothing else: count them as bytes.
+    # In UTF-8 the bytes of '\n' and the delimiter stand for nothing else: count bytes.
     lines = payload.count(b"\n") + 1
-    if _too_wide(width, lines, payload.count(b",") + lines, widths, display, report):
+    fields = payload.count(delimiter.encode()) + lines
+    if _too_wide(width, lines, fields, widths, display, report):
         return None
     if len(payload) <= 1 << 20 and len(sample) < HEADER_SEARCH_ROWS * 4:
         # the sample is the whole file: a clerk's small sheet needs no pandas parse
         whole = _head_from_sample(sample, sample_rows, width, whole=True)
         if whole is not None:
-            return Grid(file=display, sheet=None, cells=_numbered(whole), encoding=encoding)
+            return Grid(
+                file=display,
+                sheet=None,
+                cells=_numbered(whole),
+                encoding=encoding,
+                delimiter=delimiter,
+            )
     if lazy:
         head = _head_from_sample(sample, sample_rows, width)
         if head is None:
-            head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1)
+            head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1, sep=delimiter)
         if head is not None and len(head) > HEADER_SEARCH_ROWS:
             return Grid(
                 file=display,
@@ -230,14 +244,35 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
                 width=width,
                 partial=True,
                 source=source,
+                delimiter=delimiter,
             )
-    cells = _csv_cells(payload, width, source=source)
+    cells = _csv_cells(payload, width, source=source, sep=delimiter)
     if cells is None:
         text = text if text is not None else payload.decode("utf-8")
-        cells = _read_csv_leniently(text, display, report)
+        cells = _read_csv_leniently(text, display, report, delimiter=delimiter)
         if cells is None:
             return None
-    return Grid(file=display, sheet=None, cells=_numbered(cells), encoding=encoding)
+    return Grid(
+        file=display, sheet=None, cells=_numbered(cells), encoding=encoding, delimiter=delimiter
+    )
+
+
+DELIMITER_NAMES = {"\t": "tab", ";": ";"}
+
+
+def _delimiter(sample: list[str]) -> str:
+    """',' unless the first lines hold more tabs (Excel's "Unicode text", a .tsv) or more
+    semicolons (Excel set to a European list separator) than commas, on as many lines.
+
+    A comma file's note may hold tabs or semicolons, and a tab file's cells decimal
+    commas, but not as many as the separators, on every line."""
+    text = "\n".join(sample)
+    counts = {sep: text.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=counts.__getitem__)
+    if best == "," or counts[best] <= counts[","]:
+        return ","
+    lines = {sep: sum(sep in line for line in sample) for sep in (",", best)}
+    return best if lines[best] >= lines[","] else ","
 
 
 # str.splitlines() also breaks at these; a CSV line does not.
@@ -285,6 +320,7 @@ def _csv_cells(
     skip: int = 0,
     numeric: frozenset[int] = frozenset(),
     source: Path | None = None,
+    sep: str = ",",
 ) -> pd.DataFrame | None:
     """Cells of a CSV (UTF-8 bytes) with pandas' C parser; None when a row is too wide.
 
@@ -309,6 +345,7 @@ def _csv_cells(
                 if source is not None and rows is None and len(text) >= PARALLEL_READ_BYTES
                 else io.BytesIO(text),
                 encoding="utf-8",
+                sep=sep,
                 header=None,
                 names=range(width),
                 dtype=dtype,
@@ -324,14 +361,14 @@ def _csv_cells(
     except (pd.errors.ParserError, ValueError):
         return None
     except OSError:  # the file went away after it was read: its bytes are here
-        return _csv_cells(text, width, rows=rows, skip=skip, numeric=numeric)
+        return _csv_cells(text, width, rows=rows, skip=skip, numeric=numeric, sep=sep)
 
 
-def _csv_rows(lines: list[str]) -> list[list[str]]:
+def _csv_rows(lines: list[str], delimiter: str = ",") -> list[list[str]]:
     try:
-        return list(csv.reader(lines))
+        return list(csv.reader(lines, delimiter=delimiter))
     except csv.Error:
-        return [line.split(",") for line in lines]
+        return [line.split(delimiter) for line in lines]
 
 
 def _too_wide(
@@ -356,12 +393,14 @@ def _too_wide(
     return True
 
 
-def _read_csv_leniently(text: str, display: str, report: Report) -> pd.DataFrame | None:
+def _read_csv_leniently(
+    text: str, display: str, report: Report, delimiter: str = ","
+) -> pd.DataFrame | None:
     """Rows wider than the header area: read with the csv module, pad to the widest row."""
     import pandas as pd
 
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as csv_exc:
         report.add("unreadable-file", file=display, reason=str(csv_exc) or "not CSV")
         return None
@@ -874,7 +913,7 @@ def csv_body_part(grid: Grid, start: int) -> pd.DataFrame | None:
     import pandas as pd
 
     assert grid.text is not None
-    body = _csv_cells(grid.text[start:], grid.width)
+    body = _csv_cells(grid.text[start:], grid.width, sep=grid.delimiter)
     if body is None:
         return None
     first = grid.text.count(b"\n", 0, start) + 1
@@ -890,7 +929,14 @@ def _typed_body(
 
     assert grid.text is not None
     wanted = frozenset(i for i, name in mapping.items() if name in numeric)
-    body = _csv_cells(grid.text, grid.width, skip=header_row, numeric=wanted, source=grid.source)
+    body = _csv_cells(
+        grid.text,
+        grid.width,
+        skip=header_row,
+        numeric=wanted,
+        source=grid.source,
+        sep=grid.delimiter,
+    )
     if body is None:
         return None
     # pandas reads true/false as booleans, and a large file chunk by chunk: a column of
@@ -900,7 +946,12 @@ def _typed_body(
     odd = frozenset(i for i in wanted if body[i].dtype.kind not in "fiu")
     if any(body[i].dtype.kind == "b" or not _all_text(body[i].to_numpy()) for i in odd):
         body = _csv_cells(
-            grid.text, grid.width, skip=header_row, numeric=wanted - odd, source=grid.source
+            grid.text,
+            grid.width,
+            skip=header_row,
+            numeric=wanted - odd,
+            source=grid.source,
+            sep=grid.delimiter,
         )
         if body is None:
             return None
