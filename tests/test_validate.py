@@ -560,3 +560,29 @@ def test_a_sheet_separated_by_tabs_or_semicolons_is_read_with_a_warning(
     _, ranked = cli.json("rank", "--root", year.parent, "--year", year.name)
     office = {c["community_id"]: c["office"] for c in ranked}
     assert office["NMF01"] is not None
+
+
+def test_a_duplicate_rater_in_another_sheet_names_that_sheet(cli: Cli, year: Path) -> None:
+    # an old draft kept as a hidden sheet: every row was 'also row 3', which pointed at
+    # the hidden sheet's own row 3, not at the sheet the clerk sees
+    path = year / "sheets" / "区农委评分.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    draft = workbook.copy_worksheet(workbook.active)
+    draft.title = "旧稿"
+    draft.sheet_state = "hidden"
+    workbook.save(path)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    first = find(report, "duplicate-rater")[0]
+    assert (first["sheet"], first["row"]) == ("旧稿", 3)
+    assert "(also row 3 of sheet '区农委' in sheets/区农委评分.xlsx)" in first["message"]
+    _, report = problems(cli, year, "--lang", "zh")
+    assert (
+        "另见sheets/区农委评分.xlsx工作表“区农委”第3行"
+        in find(report, "duplicate-rater")[0]["message"]
+    )
+    # within one sheet the row alone says it, as before
+    edit_office(year, 4, "评分人编号", "O01")
+    _, report = problems(cli, year)
+    (office,) = [p for p in find(report, "duplicate-rater") if p["file"] == str(OFFICE)]
+    assert office["message"].endswith("more than once (also row 2). Remove the extra row.")

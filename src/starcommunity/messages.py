@@ -180,9 +180,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "请改用其他编号（如A1、B2）。",
     ),
     "duplicate-item": (
-        "Row {row}, {column}: item '{value}' is listed more than once (first in row {first}). "
+        "Row {row}, {column}: item '{value}' is listed more than once "
+        "(first in row {first}{first_at}). "
         "Give each item its own id.",
-        "第{row}行{column}：指标“{value}”重复（首次出现在第{first}行），请使用不同的指标编号。",
+        "第{row}行{column}：指标“{value}”重复（首次出现在{first_at}第{first}行），请使用不同的指标编号。",
     ),
     "duplicate-item-name": (
         "Row {row}, {column}: item {item} has the name '{value}', as item {other} (row "
@@ -235,8 +236,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第{row}行{column}为空，请填写。",
     ),
     "duplicate-community": (
-        "Row {row}, {column}: community '{value}' is listed twice (first in row {first}).",
-        "第{row}行{column}：社区“{value}”重复（首次出现在第{first}行）。",
+        "Row {row}, {column}: community '{value}' is listed twice "
+        "(first in row {first}{first_at}).",
+        "第{row}行{column}：社区“{value}”重复（首次出现在{first_at}第{first}行）。",
     ),
     "no-communities": (
         "No communities are listed. Fill in communities.csv.",
@@ -253,8 +255,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "duplicate-resident": (
         "Row {row}, {column}: resident '{value}' appears twice in community {community} "
-        "(first in row {first}). Keep one of the two rows.",
-        "第{row}行{column}：居民“{value}”在社区{community}中重复出现（首次出现在第{first}行），"
+        "(first in row {first}{first_at}). Keep one of the two rows.",
+        "第{row}行{column}：居民“{value}”在社区{community}中重复出现（首次出现在{first_at}第{first}行），"
         "请只保留一行。",
     ),
     "rep-not-in-roster": (
@@ -263,8 +265,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "duplicate-rep": (
         "Row {row}, {column}: resident '{value}' is drawn twice for {community} (first in "
-        "row {first}).",
-        "第{row}行{column}：居民“{value}”在{community}社区被重复抽取（首次出现在第{first}行）。",
+        "row {first}{first_at}).",
+        "第{row}行{column}：居民“{value}”在{community}社区被重复抽取"
+        "（首次出现在{first_at}第{first}行）。",
     ),
     "unknown-flag": (
         "Row {row}, {column}: '{value}' is not one of the six disqualifying events. Use a code "
@@ -288,8 +291,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "duplicate-rater": (
         "Row {row}, {column}: rater '{value}' scores {community} ({group}) more than once "
-        "(also row {first}). Remove the extra row.",
-        "第{row}行{column}：评分人“{value}”对{community}（{group}）重复打分（另见第{first}行），"
+        "(also row {first}{first_at}). Remove the extra row.",
+        "第{row}行{column}：评分人“{value}”对{community}（{group}）重复打分（另见{first_at}第{first}行），"
         "请删除多余的行。",
     ),
     "rater-not-drawn": (
@@ -356,6 +359,7 @@ def render(problem: Problem, lang: str = "en") -> str:
         value="" if problem.value is None else problem.value,
     )
     fields.update(problem.params)
+    fields["first_at"] = _first_at(fields, lang)
     for key, value in fields.items():
         if isinstance(value, float):
             fields[key] = f"{value:g}" if abs(value) < 1e15 else str(value)
@@ -366,3 +370,13 @@ def render(problem: Problem, lang: str = "en") -> str:
 
         fields["group"] = GROUP_NAMES_ZH.get(str(fields["group"]), fields["group"])
     return template.format_map(fields)
+
+
+def _first_at(fields: dict[str, Any], lang: str) -> str:
+    """Where a duplicate's first copy stands when not in the same sheet of the same file."""
+    if "first_file" not in fields:
+        return ""
+    file, sheet = fields["first_file"], fields.get("first_sheet")
+    if lang == "zh":
+        return f"{file}工作表“{sheet}”" if sheet else f"{file}"
+    return f" of sheet '{sheet}' in {file}" if sheet else f" of {file}"

@@ -158,18 +158,26 @@ def check_duplicates(
     duplicated = repeated & filled
     if not duplicated.any():
         return
-    first_rows = frame[filled].drop_duplicates(keys).set_index(keys)["_row"]
+    places = [c for c in ("_row", "_file", "_sheet") if c in frame]
+    first_rows = frame[filled].drop_duplicates(keys).set_index(keys)[places]
     for position in _rows(duplicated):
         key = tuple(_cell(frame, position, k) for k in keys)
         first = first_rows.loc[key if len(keys) > 1 else key[0]]
         extra = {name: _cell(frame, position, source) for name, source in params.items()}
+        at = _at(frame, position)
+        # a first copy in another sheet or file (a hidden sheet, a copy in a sub-folder)
+        # is named: 'also row 3' alone would point at this sheet's own row 3
+        first_file = first.get("_file", at["file"])
+        first_sheet = first.get("_sheet", at["sheet"])
+        if (first_file, first_sheet) != (at["file"], at["sheet"]):
+            extra.update(first_file=first_file, first_sheet=first_sheet)
         report.add(
             code,
             column=column,
             value=_cell(frame, position, column),
-            first=int(first),
+            first=int(first["_row"]),
             **extra,
-            **_at(frame, position),
+            **at,
         )
 
 
