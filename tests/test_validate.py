@@ -586,3 +586,21 @@ def test_a_duplicate_rater_in_another_sheet_names_that_sheet(cli: Cli, year: Pat
     _, report = problems(cli, year)
     (office,) = [p for p in find(report, "duplicate-rater") if p["file"] == str(OFFICE)]
     assert office["message"].endswith("more than once (also row 2). Remove the extra row.")
+
+
+def test_merged_cells_below_the_header_are_named(cli: Cli, year: Path) -> None:
+    # was only 'Row 4, community_id (A) is blank. Fill it in.' for a cell showing NMF01
+    path = year / "sheets" / "区农委评分.xlsx"
+    workbook = openpyxl.load_workbook(path)
+    workbook.active.merge_cells("A3:A4")
+    workbook.save(path)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (merged,) = find(report, "merged-data-cells")
+    assert (merged["file"], merged["sheet"], merged["value"]) == (
+        "sheets/区农委评分.xlsx",
+        "区农委",
+        "A3:A4",
+    )
+    assert "Unmerge them and fill in every cell" in merged["message"]
+    assert [p["row"] for p in find(report, "blank-value")] == [4]

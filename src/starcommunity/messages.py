@@ -91,6 +91,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "column has its own header.",
         "第{row}行为表头行，但含有合并单元格（{value}），请取消合并，使每列有自己的表头。",
     ),
+    "merged-data-cells": (
+        "Cells {value} are merged: only the first cell of each holds the value, the others "
+        "are read as blank. Unmerge them and fill in every cell.",
+        "单元格{value}为合并单元格：只有左上角单元格有值，其余按空白读取。请取消合并并逐格填写。",
+    ),
     "missing-column": (
         "The header in row {row} has no column '{expected}'. Add it (Chinese headers work too).",
         "第{row}行表头缺少“{expected}”列，请补上（可用中文表头）。",

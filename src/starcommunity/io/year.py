@@ -642,6 +642,12 @@ def _tables(
             table = make_table(grid, header_row, mapping, numeric=numeric, report=report)
         except UnreadableGrid:
             continue
+        below = merged_in_rows(grid, header_row + 1, len(grid.cells))
+        if below:
+            # the clerk sees the value across the merged rows; only its first cell holds it
+            report.warn(
+                "merged-data-cells", file=grid.file, sheet=grid.sheet, value=", ".join(below)
+            )
         tables.append(table)
         if data is not None and not sheet_folder:  # score sheets have their SheetInfo
             data.headers[(table.file, table.sheet)] = table.headers
