@@ -476,6 +476,22 @@ def test_a_header_row_repeated_in_a_roster_tried_in_halves_reads_as_one_read(
     assert [p["row"] for p in whole[1] if p["code"] == "repeated-header-row"] == [at + 1]
 
 
+@pytest.mark.parametrize("delimiter", ["\t", ";"])
+def test_a_roster_separated_by_tabs_or_semicolons_read_in_halves_equals_one_read(
+    tmp_path: Path, halves: list[object], delimiter: str
+) -> None:
+    root = _roster_with_problems(tmp_path)
+    roster = root / "2008" / "roster.csv"
+    text = roster.read_text(encoding="utf-8-sig")
+    roster.write_text(text.replace(",", delimiter), encoding="utf-8-sig")
+    split = _load(root)
+    assert halves[0] is not None  # cut, and each half read with the file's separator
+    whole = _load_in_one_process(root)
+    _assert_same(split, whole)
+    assert [p["code"] for p in whole[1]].count("csv-delimiter") == 1
+    assert not [p for p in whole[1] if p["code"] == "no-header-row"]
+
+
 ROSTER_CORRUPTIONS = [
     corrupt.truncate_file,
     corrupt.flip_bytes,
