@@ -447,3 +447,29 @@ def test_help_carries_an_example(cli: Cli) -> None:
         result = cli(command, "--help")
         assert result.exit_code == 0
         assert "Example" in result.stdout
+
+
+def test_a_suggested_command_pastes_back_for_a_folder_with_spaces(tmp_path: Path) -> None:
+    """rank's note and draw-reps' closing line give the command to run next: with the
+    --root this run read, quoted when the path holds a space (it was left out, or cut
+    at the space)."""
+    import shutil
+
+    from starcommunity.cli.common import command_line
+    from tests.conftest import SAMPLES, run
+
+    root = tmp_path / "评估 资料"
+    shutil.copytree(SAMPLES / "2008", root / "2008")
+    ranked = run("rank", "--root", root, "--year", "2008")
+    assert ranked.exit_code == 0, ranked.output
+    assert f'`starcommunity validate --root "{root}" --year 2008`' in ranked.stderr
+    (root / "2008" / "reps.csv").unlink()
+    drawn = run("draw-reps", "--root", root, "--year", "2008", "--seed", "x")
+    assert drawn.exit_code == 0, drawn.output
+    assert f'Check it any time: starcommunity verify-draw --root "{root}" --year 2008' in (
+        drawn.stderr.replace("\n", " ")
+    )
+    assert command_line("validate", Path("."), "2008") == "starcommunity validate --year 2008"
+    assert command_line("rank", Path("/data/2008s"), "2008") == (
+        "starcommunity rank --root /data/2008s --year 2008"
+    )

@@ -93,6 +93,19 @@ def say(message: str) -> None:
     stderr().print(message, markup=False)
 
 
+def command_line(command: str, root: Path, year: str) -> str:
+    """A command to paste, for the folder this run read: no --root for the current
+    folder, and a path with spaces (D:\\评估 2008) in double quotes, which Windows'
+    cmd, PowerShell and Unix shells all take."""
+    where = ""
+    if root != Path("."):
+        text = str(root)
+        if not text or any(char.isspace() or char in "\"'&|;<>()$`^%!" for char in text):
+            text = '"' + text.replace('"', '\\"') + '"'
+        where = f" --root {text}"
+    return f"starcommunity {command}{where} --year {year}"
+
+
 def fail_usage(message: str) -> NoReturn:
     say(f"Error: {message}")
     raise typer.Exit(EXIT_USAGE)

@@ -26,6 +26,7 @@ from starcommunity.cli.common import (
     OutputFormat,
     RootOption,
     YearOption,
+    command_line,
     fail_usage,
     load_year_or_exit,
     print_problems,
@@ -92,9 +93,9 @@ def load_for(root: Path, year: str, lang: str, kinds: tuple[str, ...]) -> YearDa
             tr(
                 lang,
                 f"{len(relevant.errors)} error(s) in {shown}: fix them and run again "
-                f"(`starcommunity validate --year {year}` lists every problem of the year).",
+                f"(`{command_line('validate', root, year)}` lists every problem of the year).",
                 f"{shown}中有{len(relevant.errors)}个错误，请改正后重新运行"
-                f"（`starcommunity validate --year {year}` 列出本年度全部问题）。",
+                f"（`{command_line('validate', root, year)}` 列出本年度全部问题）。",
             )
         )
         raise typer.Exit(EXIT_DATA)
@@ -103,9 +104,9 @@ def load_for(root: Path, year: str, lang: str, kinds: tuple[str, ...]) -> YearDa
             tr(
                 lang,
                 f"{len(relevant.warnings)} warning(s) in {shown}; "
-                f"`starcommunity validate --year {year}` lists them.",
+                f"`{command_line('validate', root, year)}` lists them.",
                 f"{shown}中有{len(relevant.warnings)}个警告，"
-                f"运行 `starcommunity validate --year {year}` 查看。",
+                f"运行 `{command_line('validate', root, year)}` 查看。",
             )
         )
     return data
@@ -533,10 +534,10 @@ def draw_reps(
             f"Drew {int((result.reps['role'] == 'rep').sum())} representatives and "
             f"{int((result.reps['role'] == 'alternate').sum())} alternates in "
             f"{len(result.pools)} communities; wrote {reps_path} and {record_path}. "
-            f"Check it any time: starcommunity verify-draw --year {year}",
+            f"Check it any time: {command_line('verify-draw', root, year)}",
             f"共{len(result.pools)}个社区，抽取代表{int((result.reps['role'] == 'rep').sum())}名、"
             f"候补{int((result.reps['role'] == 'alternate').sum())}名；已写出{reps_path}和"
-            f"{record_path}。随时可复核：starcommunity verify-draw --year {year}",
+            f"{record_path}。随时可复核：{command_line('verify-draw', root, year)}",
         )
     )
     raise typer.Exit(EXIT_OK)

@@ -17,6 +17,7 @@ from starcommunity.cli.common import (
     OutputFormat,
     RootOption,
     YearOption,
+    command_line,
     fail_usage,
     resolve_lang,
     say,
@@ -232,9 +233,9 @@ def forms(
         tr(
             language,
             f"Wrote {len(rows)} form(s) in {folder}. Once filled in, put them into "
-            f"{data.folder / 'sheets'} and run: starcommunity validate --year {year}",
+            f"{data.folder / 'sheets'} and run: {command_line('validate', root, year)}",
             f"已在{folder}写出{len(rows)}份评分表。填好后放入{data.folder / 'sheets'}，"
-            f"再运行：starcommunity validate --year {year}",
+            f"再运行：{command_line('validate', root, year)}",
         )
     )
     raise typer.Exit(EXIT_OK)

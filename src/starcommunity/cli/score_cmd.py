@@ -23,6 +23,7 @@ from starcommunity.cli.common import (
     QuietOption,
     RootOption,
     YearOption,
+    command_line,
     fail_usage,
     load_year_or_exit,
     print_problems,
@@ -129,17 +130,11 @@ def _write_csv_records(records: list[dict[str, Any]], keys: list[str], lang: str
     write_csv(rows, headers)
 
 
-def _validate_command(root: Path, year: str) -> str:
-    """The command that shows a year's problems, to paste."""
-    where = "" if root == Path(".") else f" --root {root}"
-    return f"starcommunity validate{where} --year {year}"
-
-
 def _warnings_note(report: Report, root: Path, year: str, lang: str) -> None:
     """Validation warnings (rater quality, repaired cells) are counted, not repeated."""
     count = len(report.warnings)
     if count:
-        command = _validate_command(root, year)
+        command = command_line("validate", root, year)
         say(
             _zh(
                 lang,
@@ -431,8 +426,8 @@ def history(
         say(
             _zh(
                 language,
-                f"{year}年{why}，未列入（运行 {_validate_command(root, year)} 查看）。",
-                f"{year} {why}; left out (run `{_validate_command(root, year)}`).",
+                f"{year}年{why}，未列入（运行 {command_line('validate', root, year)} 查看）。",
+                f"{year} {why}; left out (run `{command_line('validate', root, year)}`).",
             )
         )
     if not evaluations:
