@@ -122,6 +122,33 @@ def test_a_cell_that_is_no_date_is_shown_as_written(cli: Cli, year: Path, writte
     assert sheet["value"] == written and f"'{written}'" in sheet["message"]
 
 
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("39783", "2008-12-01"),  # an Excel date number: the cell lost its date format
+        ("39783.4375", "2008-12-01"),  # ... with a time of day
+        ("39803", "2008-12-21"),
+        ("2008/12/21 10:30", "2008-12-21"),  # a date-time cell saved as CSV
+        ("2008-12-21T10:30:00", "2008-12-21"),
+    ],
+)
+def test_excel_date_numbers_and_dates_with_a_time_are_dates(
+    cli: Cli, year: Path, written: str, read: str
+) -> None:
+    """They were each 'not a date' (bad-date); now the date counts, and is checked
+    against the office's scoring window (2008-11-26 to 2008-12-10) like any other."""
+    edit_office(year, 3, "日期", written)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0
+    assert not find(report, "bad-date")
+    outside = [p for p in find(report, "date-outside-window") if p["row"] == 3]
+    if read > "2008-12-10":
+        (problem,) = outside
+        assert problem["value"] == read and problem["cell"] == "E3"
+    else:
+        assert outside == []
+
+
 def test_unknown_community_group_and_duplicate_rater(cli: Cli, year: Path) -> None:
     rows = read_csv(year / OFFICE)
     rows[1][0] = "NMF99"  # line 2

@@ -1636,6 +1636,11 @@ def _score_block(
     return result
 
 
+# Excel's day numbers of 1954-10-04 and 2119-01-10: a plain number in a date column
+# within these is taken for a date.
+EXCEL_SERIAL_DAYS = (20_000, 80_000)
+
+
 def _parse_dates(raw: pd.Series) -> pd.Series:
     """Excel dates, ISO text, 2008/12/1 and 2008年12月1日 all become ISO date strings."""
     import pandas as pd
@@ -1654,7 +1659,14 @@ def _parse_distinct_dates(raw: pd.Series) -> pd.Series:
         .str.replace("/", "-", regex=False)
         .str.replace(".", "-", regex=False)
     )
+    # a time after the date (2008/11/26 10:30, as a date-time cell is saved): the date
+    text = text.str.replace(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$", "", regex=True)
     parsed = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
+    # an Excel date number (39783 is 2008-12-01: a cell that lost its date format when
+    # saved as CSV), within 1954..2119 so that no score or ID is taken for one
+    serial = pd.to_numeric(written, errors="coerce")
+    serial = serial.where(serial.between(EXCEL_SERIAL_DAYS[0], EXCEL_SERIAL_DAYS[1]))
+    parsed = parsed.fillna(pd.to_datetime(serial, unit="D", origin="1899-12-30"))
     iso = parsed.dt.strftime("%Y-%m-%d")
     # a cell that is no date stays as written, so its warning shows what the clerk typed
     # ('12月1日', not the '12-1' of the attempt to read it)
