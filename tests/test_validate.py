@@ -149,6 +149,23 @@ def test_excel_date_numbers_and_dates_with_a_time_are_dates(
         assert outside == []
 
 
+def test_a_hidden_sheet_is_read_and_said_to_be_hidden(cli: Cli, year: Path) -> None:
+    """An old draft of a community's sheet, hidden in the workbook, scores again: its
+    raters are duplicates. The clerk, who cannot see that sheet, is told it was read."""
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    draft = workbook.copy_worksheet(workbook["欢乐谷社区"])
+    draft.title = "欢乐谷社区旧稿"
+    draft.sheet_state = "hidden"
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1  # its raters scored twice
+    (hidden,) = find(report, "hidden-sheet")
+    assert hidden in report["warnings"]
+    assert (hidden["file"], hidden["sheet"]) == (str(RESIDENTS), "欢乐谷社区旧稿")
+    assert "hidden in Excel" in hidden["message"]
+    assert find(report, "duplicate-rater")
+
+
 def test_unknown_community_group_and_duplicate_rater(cli: Cli, year: Path) -> None:
     rows = read_csv(year / OFFICE)
     rows[1][0] = "NMF99"  # line 2

@@ -18,6 +18,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Cannot read the file ({reason}). Close it in Excel/WPS and check it is not damaged.",
         "无法读取文件（{reason}）。请在Excel/WPS中关闭该文件并确认文件未损坏。",
     ),
+    "hidden-sheet": (
+        "Sheet '{sheet}' is hidden in Excel; it was read like every other sheet. If it is "
+        "an old draft, delete it (or move the workbook out of sheets/).",
+        "工作表“{sheet}”在Excel中被隐藏，但与其他工作表一样被读取。如为旧稿，请删除该工作表"
+        "（或将该工作簿移出sheets文件夹）。",
+    ),
     "csv-delimiter": (
         "The columns are separated by '{value}', not by commas (as Excel's 'Unicode text' "
         "writes them, or a list separator set so); the file was read that way. To be sure, "

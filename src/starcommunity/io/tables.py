@@ -583,6 +583,11 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
         return []
     grids: list[Grid] = []
     unreadable = False
+    hidden = {
+        sheet.name
+        for sheet in workbook.sheets_metadata
+        if sheet.visible != python_calamine.SheetVisibleEnum.Visible
+    }
     for sheet_name in workbook.sheet_names:
         try:
             with native_stderr_silenced():
@@ -596,6 +601,10 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
             continue
         if not rows:
             continue
+        if sheet_name in hidden:
+            # read like the others (every sheet counts), but the clerk does not see it:
+            # an old draft kept hidden would score again
+            report.warn("hidden-sheet", file=display, sheet=sheet_name)
         cells = pd.DataFrame(rows, dtype=object)
         cells.index = range(1, len(cells) + 1)
         grids.append(
