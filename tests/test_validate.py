@@ -648,3 +648,16 @@ def test_merged_cells_below_the_header_are_named(cli: Cli, year: Path) -> None:
     )
     assert "Unmerge them and fill in every cell" in merged["message"]
     assert [p["row"] for p in find(report, "blank-value")] == [4]
+
+
+def test_a_non_breaking_space_is_read_plain_and_said_so(cli: Cli, year: Path) -> None:
+    """Copied from a web page or Word, a name can carry a non-breaking space; it is read
+    as a plain space, and the warning does not call it a full-width character."""
+    rows = read_csv(year / OFFICE)
+    assert rows[2][3] == "冯建国"  # GBK cannot hold U+00A0: the sheet is saved as UTF-8
+    rows[2][3] = "冯\u00a0建国"
+    write_csv(year / OFFICE, rows, encoding="utf-8-sig")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"][:3]
+    (plain,) = [p for p in find(report, "text-normalised") if p["file"] == str(OFFICE)]
+    assert plain["row"] == 3 and "non-breaking space" in plain["message"]

@@ -107,8 +107,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第{row}行表头缺少“{expected}”列，请补上（可用中文表头）。",
     ),
     "text-normalised": (
-        "Row {row}, {column}: '{value}' was read as '{normalised}' (full-width characters).",
-        "第{row}行{column}：“{value}”按“{normalised}”读取（全角字符已转换）。",
+        "Row {row}, {column}: '{value}' was read as '{normalised}' (full-width or special "
+        "characters, such as a non-breaking space, made plain).",
+        "第{row}行{column}：“{value}”按“{normalised}”读取（全角字符或不间断空格等特殊字符已转为普通字符）。",
     ),
     "number-as-text": (
         "Row {row}, {column}: '{value}' is a number stored as text; it was read as a number.",
