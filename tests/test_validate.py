@@ -661,3 +661,82 @@ def test_a_non_breaking_space_is_read_plain_and_said_so(cli: Cli, year: Path) ->
     assert exit_code == 0, report["errors"][:3]
     (plain,) = [p for p in find(report, "text-normalised") if p["file"] == str(OFFICE)]
     assert plain["row"] == 3 and "non-breaking space" in plain["message"]
+
+
+def test_a_community_id_in_another_case_or_spacing_is_named(cli: Cli, year: Path) -> None:
+    # 'nmf01' was only 'not in communities', though NMF01 is listed
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    workbook["欢乐谷社区"]["A3"] = "nmf01"
+    workbook["欢乐谷社区"]["A4"] = "NMF 01"
+    workbook.save(year / RESIDENTS)
+    edit_office(year, 2, "社区编号", "nmf-02")
+    edit_office(year, 3, "社区编号", "NMF99")  # like no listed community: no hint
+    flags = year / "flags.csv"
+    flags.write_text(flags.read_text("utf-8").replace("NMF05,", "Nmf05,"), "utf-8")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    unknown = {
+        (p["file"], p["row"], p["value"]): p["message"] for p in find(report, "unknown-community")
+    }
+    assert unknown[(str(RESIDENTS), 3, "nmf01")].endswith(
+        "is not in communities. Correct the id or add the community. Did you mean NMF01?"
+    )
+    assert unknown[(str(RESIDENTS), 4, "NMF 01")].endswith("Did you mean NMF01?")
+    assert unknown[(str(OFFICE), 2, "nmf-02")].endswith("Did you mean NMF02?")
+    assert unknown[("flags.csv", 2, "Nmf05")].endswith("Did you mean NMF05?")
+    assert unknown[(str(OFFICE), 3, "NMF99")] == (
+        "Row 3, 社区编号 (A): community 'NMF99' is not in communities. Correct the id or add "
+        "the community."
+    )
+    _, report = problems(cli, year, "--lang", "zh")
+    zh = {(p["row"], p["value"]): p["message"] for p in find(report, "unknown-community")}
+    assert zh[(3, "nmf01")] == (
+        "第3行社区编号 (A)：社区“nmf01”不在参评社区名单中，请更正编号或补充社区。是否应为NMF01？"
+    )
+    assert zh[(3, "NMF99")].endswith("请更正编号或补充社区。")
+
+
+def test_a_community_id_that_lost_its_leading_zeros_is_named(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / "communities.csv")
+    rows.append(["0107", "新社区", "南磨房地区"])
+    write_csv(year / "communities.csv", rows)
+    flags = year / "flags.csv"
+    flags.write_text(flags.read_text("utf-8") + "107,发生重大安全事故,2008-08-16,\r\n", "utf-8")
+    _, report = problems(cli, year)
+    (unknown,) = find(report, "unknown-community")
+    assert (unknown["file"], unknown["row"], unknown["value"]) == ("flags.csv", 3, "107")
+    assert (
+        "is not in communities. Correct the id or add the community. Did you mean 0107? "
+        in (unknown["message"])
+    )
+    assert "leading zeros" in unknown["message"]
+
+
+def test_the_hint_names_one_listed_id_or_none() -> None:
+    import pandas as pd
+
+    from starcommunity.problems import Report
+    from starcommunity.validate import check_membership
+
+    values = ["53", "7", "nmf-01", "x1", "NMF01-0053", "053"]
+    frame = pd.DataFrame(
+        {"id": values, "_file": "f.csv", "_sheet": None, "_row": range(2, 2 + len(values))},
+        dtype=object,
+    )
+    # 7: both 007 and 0007 would fit; x1: both X1 and X-1; NMF01-0053 and NMF01-53 are
+    # not all digits; 053 has a leading zero (no value Excel writes for 0053)
+    known = pd.Series(["0053", "007", "0007", "NMF01", "X1", "X-1", "NMF01-53"], dtype=object)
+    report = Report()
+    check_membership(frame, "id", known, "unknown-community", report, suggest=True)
+    hints = {p.value: dict(p.params).get("suggest") for p in report.problems}
+    assert hints == {
+        "53": "0053",
+        "7": None,
+        "nmf-01": "NMF01",
+        "x1": None,
+        "NMF01-0053": None,
+        "053": None,
+    }
+    plain = Report()
+    check_membership(frame, "id", known, "unknown-community", plain)
+    assert all(p.params == () for p in plain.problems)

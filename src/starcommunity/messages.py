@@ -262,8 +262,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "unknown-community": (
         "Row {row}, {column}: community '{value}' is not in communities. Correct the id or "
-        "add the community.",
-        "第{row}行{column}：社区“{value}”不在参评社区名单中，请更正编号或补充社区。",
+        "add the community.{hint}",
+        "第{row}行{column}：社区“{value}”不在参评社区名单中，请更正编号或补充社区。{hint}",
     ),
     "duplicate-resident": (
         "Row {row}, {column}: resident '{value}' appears twice in community {community} "
@@ -372,6 +372,7 @@ def render(problem: Problem, lang: str = "en") -> str:
     )
     fields.update(problem.params)
     fields["first_at"] = _first_at(fields, lang)
+    fields["hint"] = _hint(fields, lang)
     for key, value in fields.items():
         if isinstance(value, float):
             fields[key] = f"{value:g}" if abs(value) < 1e15 else str(value)
@@ -392,3 +393,24 @@ def _first_at(fields: dict[str, Any], lang: str) -> str:
     if lang == "zh":
         return f"{file}工作表“{sheet}”" if sheet else f"{file}"
     return f" of sheet '{sheet}' in {file}" if sheet else f" of {file}"
+
+
+def _hint(fields: dict[str, Any], lang: str) -> str:
+    """The one known ID an unknown one was likely meant to be (the check passes it as
+    `suggest`, and why as `suggest_why`); empty when there is none."""
+    if "suggest" not in fields:
+        return ""
+    near = fields["suggest"]
+    if fields.get("suggest_why") == "zeros":
+        if lang == "zh":
+            return (
+                f"是否应为{near}？Excel可能去掉了编号开头的0：请把该单元格存为文本"
+                f"（将该列设置为“文本”格式，或先输入英文单引号再输入：'{near}）。"
+            )
+        return (
+            f" Did you mean {near}? Excel may have dropped its leading zeros: store the cell "
+            f"as text (format the column as Text, or type an apostrophe first: '{near})."
+        )
+    if lang == "zh":
+        return f"是否应为{near}？"
+    return f" Did you mean {near}?"

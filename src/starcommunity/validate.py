@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from starcommunity.io.headers import header_key
@@ -126,6 +126,61 @@ def _at(frame: pd.DataFrame, position: object) -> dict[str, object]:
     }
 
 
+def _zeros_key(value: object) -> str | None:
+    """A known ID of digits alone without its leading zeros ('0053' -> '53'), else None.
+
+    Excel stores 0053 typed into a General cell as the number 53 (and shows it as 0053
+    under a '0000' format), which is read as '53'.
+    """
+    if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
+        return None
+    return value.lstrip("0") or "0"
+
+
+def _zeros_lost(value: object) -> str | None:
+    """A value that may be an ID whose leading zeros Excel dropped: all digits and none
+    leading ('53', not '053': 0053 typed as 053 is another mistake), else None."""
+    key = _zeros_key(value)
+    return key if key == value else None
+
+
+def _unique_by(known: Iterable[Any], key: Callable[[Any], str | None]) -> dict[str, Any]:
+    """key -> the one known ID with that key (None where two distinct IDs share it)."""
+    lookup: dict[str, Any] = {}
+    for value in known:
+        k = key(value)
+        if k is not None:
+            lookup[k] = value if lookup.get(k, value) == value else None
+    return lookup
+
+
+class _NearIds:
+    """Which known ID an unknown value was likely meant to be, when exactly one is.
+
+    A value of digits alone that is a known ID of digits without its leading zeros (as
+    Excel drops them), or a value that is a known ID in another case or spacing
+    (header_key: case, spaces, hyphens, full-width forms). The hint only names it: the
+    value stays an error, as a guess could change a result.
+    """
+
+    def __init__(self, known: Iterable[Any]) -> None:
+        known = [value for value in dict.fromkeys(known) if isinstance(value, str)]
+        self.zeros = _unique_by(known, _zeros_key)
+        self.spelling = _unique_by(known, header_key)
+
+    def params(self, value: Any) -> dict[str, str]:
+        if not isinstance(value, str):
+            return {}
+        key = _zeros_lost(value)
+        near = self.zeros.get(key) if key is not None else None
+        if near is not None and near != value:
+            return {"suggest": near, "suggest_why": "zeros"}
+        near = self.spelling.get(header_key(value))
+        if near is not None and near != value:
+            return {"suggest": near, "suggest_why": "spelling"}
+        return {}
+
+
 def check_blank(frame: pd.DataFrame, columns: list[str], report: Report) -> None:
     for column in columns:
         blank = ~_filled(frame, column)
@@ -189,11 +244,14 @@ def check_membership(
     report: Report,
     *,
     codes: tuple[np.ndarray, np.ndarray, int] | None = None,
+    suggest: bool = False,
 ) -> pd.Series:
     """Rows whose value is not among the known ones; returns the mask.
 
     An empty list of known values means its file is missing or unreadable, which is
     reported once already; listing every row again would bury that one error.
+    suggest=True names the known ID a reported value was likely meant to be (see
+    _NearIds), looked up in tables built once, and only when a row is reported.
     """
     if codes is None:
         unknown = ~frame[column].isin(known) & _filled(frame, column)
@@ -206,10 +264,12 @@ def check_membership(
         unknown = pd.Series(~present[codes[0]], index=frame.index) & _filled(frame, column)
     if len(known) == 0:
         unknown &= False
-    for position in _rows(unknown):
-        report.add(
-            code, column=column, value=_cell(frame, position, column), **_at(frame, position)
-        )
+    positions = _rows(unknown)
+    near = _NearIds(known) if suggest and positions else None
+    for position in positions:
+        value = _cell(frame, position, column)
+        hint = near.params(value) if near is not None else {}
+        report.add(code, column=column, value=value, **hint, **_at(frame, position))
     return unknown
 
 
@@ -386,6 +446,7 @@ def _validate_year(data: YearData, report: Report, quality: bool = True) -> Repo
             community_ids,
             "unknown-community",
             report,
+            suggest=True,
             codes=ids.membership("roster"),
         )
         check_duplicates(
@@ -458,6 +519,7 @@ def _check_reps(data: YearData, report: Report, ids: _IdCodes) -> None:
         data.communities["community_id"],
         "unknown-community",
         report,
+        suggest=True,
         codes=ids.membership("reps"),
     )
     check_duplicates(
@@ -489,7 +551,12 @@ def _check_flags(data: YearData, report: Report) -> None:
         return
     check_blank(flags, ["community_id", "flag"], report)
     check_membership(
-        flags, "community_id", data.communities["community_id"], "unknown-community", report
+        flags,
+        "community_id",
+        data.communities["community_id"],
+        "unknown-community",
+        report,
+        suggest=True,
     )
     codes = flags["flag"].map(flag_code)
     unknown = codes.isna() & nonblank(flags["flag"])
@@ -584,6 +651,7 @@ def _check_scores(
         data.communities["community_id"],
         "unknown-community",
         report,
+        suggest=True,
         codes=ids.membership("scores"),
     )
     known_group = scores["group"].isin(GROUPS)
