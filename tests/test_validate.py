@@ -696,6 +696,54 @@ def test_a_community_id_in_another_case_or_spacing_is_named(cli: Cli, year: Path
     assert zh[(3, "NMF99")].endswith("请更正编号或补充社区。")
 
 
+def digits_only_ids(year: Path, community: str) -> None:
+    """The residents of one community numbered 0001, 0002 ... as many offices do (in the
+    roster, reps and the residents' sheet), in place of NMF01-0001."""
+    for name in ("roster.csv", "reps.csv"):
+        path = year / name
+        path.write_text(path.read_text("utf-8-sig").replace(f"{community}-0", "0"), "utf-8-sig")
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    for sheet in workbook:
+        for (cell,) in sheet.iter_rows(min_col=3, max_col=3):
+            if isinstance(cell.value, str) and cell.value.startswith(f"{community}-0"):
+                cell.value = cell.value.removeprefix(f"{community}-")
+    workbook.save(year / RESIDENTS)
+
+
+def test_a_rater_id_that_lost_its_leading_zeros_in_excel_is_named(cli: Cli, year: Path) -> None:
+    # 0053 typed in a General cell is stored as the number 53; the clerk sees 0053 under
+    # a '0000' format, and the message said only that '53' was not drawn
+    digits_only_ids(year, "NMF01")
+    assert problems(cli, year)[0] == 0
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook["欢乐谷社区"]
+    assert sheet["C3"].value == "0053"
+    sheet["C3"] = 53
+    sheet["C3"].number_format = "0000"
+    sheet["C4"] = 9999  # no drawn 9999: no hint
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1  # still an error: the value is not repaired
+    first, second = find(report, "rater-not-drawn")
+    assert (first["sheet"], first["row"], first["value"]) == ("欢乐谷社区", 3, "53")
+    assert first["message"] == (
+        "Row 3, 评分人编号 (C): resident rater '53' is not a drawn representative or alternate "
+        "of NMF01. Check the id against reps.csv. Did you mean 0053? Excel may have dropped "
+        "its leading zeros: store the cell as text (format the column as Text, or type an "
+        "apostrophe first: '0053)."
+    )
+    assert second["message"] == (
+        "Row 4, 评分人编号 (C): resident rater '9999' is not a drawn representative or "
+        "alternate of NMF01. Check the id against reps.csv."
+    )
+    _, report = problems(cli, year, "--lang", "zh")
+    assert find(report, "rater-not-drawn")[0]["message"] == (
+        "第3行评分人编号 (C)：居民评分人“53”不是NMF01社区抽取的代表或候补，请对照reps.csv核对。"
+        "是否应为0053？Excel可能去掉了编号开头的0：请把该单元格存为文本"
+        "（将该列设置为“文本”格式，或先输入英文单引号再输入：'0053）。"
+    )
+
+
 def test_a_community_id_that_lost_its_leading_zeros_is_named(cli: Cli, year: Path) -> None:
     rows = read_csv(year / "communities.csv")
     rows.append(["0107", "新社区", "南磨房地区"])

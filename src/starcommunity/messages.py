@@ -309,8 +309,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "rater-not-drawn": (
         "Row {row}, {column}: resident rater '{value}' is not a drawn representative or "
-        "alternate of {community}. Check the id against reps.csv.",
-        "第{row}行{column}：居民评分人“{value}”不是{community}社区抽取的代表或候补，请对照reps.csv核对。",
+        "alternate of {community}. Check the id against reps.csv.{hint}",
+        "第{row}行{column}：居民评分人“{value}”不是{community}社区抽取的代表或候补，请对照reps.csv核对。"
+        "{hint}",
     ),
     "wrong-rater-count": (
         "{community}: the {group} group has {value} raters; {expected} are required.",

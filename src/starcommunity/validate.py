@@ -688,15 +688,39 @@ def _check_residents_drawn(data: YearData, report: Report, ids: _IdCodes) -> Non
     rows = residents.to_numpy()
     drawn = pd.Series(ids.pair("scores")[rows]).isin(ids.pair("reps"))
     not_drawn = ~drawn.to_numpy()
-    positions = scores.index[residents][not_drawn]
-    for position in positions[:MAX_LISTED_PER_CHECK]:
+    positions = scores.index[residents][not_drawn][:MAX_LISTED_PER_CHECK]
+    reported = [(_cell(scores, p, "community_id"), _cell(scores, p, "rater_id")) for p in positions]
+    near = _drawn_by_zeros(data.reps, reported)
+    for position, (community, rater) in zip(positions, reported, strict=True):
+        drawn = near.get((community, _zeros_lost(rater)))
+        hint = {"suggest": drawn, "suggest_why": "zeros"} if drawn is not None else {}
         report.add(
             "rater-not-drawn",
             column="rater_id",
-            value=_cell(scores, position, "rater_id"),
-            community=_cell(scores, position, "community_id"),
+            value=rater,
+            community=community,
+            **hint,
             **_at(scores, position),
         )
+
+
+def _drawn_by_zeros(reps: pd.DataFrame, reported: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """(community, drawn ID of digits without its leading zeros) -> that drawn resident
+    (rep or alternate), None where two share the key; built over the reps of the
+    communities whose reported rater is all digits, and only for them."""
+    communities = {community for community, rater in reported if _zeros_lost(rater)}
+    if not communities:
+        return {}
+    mine = reps[reps["community_id"].isin(communities)]
+    lookup: dict[Any, Any] = {}
+    for community, resident in zip(
+        mine["community_id"].to_numpy(), mine["resident_id"].to_numpy(), strict=True
+    ):
+        key = _zeros_key(resident)
+        if key is not None:
+            known = lookup.get((community, key), resident)
+            lookup[(community, key)] = resident if known == resident else None
+    return lookup
 
 
 def rater_counts(data: YearData, ids: _IdCodes | None = None) -> pd.DataFrame:
