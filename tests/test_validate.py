@@ -744,6 +744,27 @@ def test_a_rater_id_that_lost_its_leading_zeros_in_excel_is_named(cli: Cli, year
     )
 
 
+def test_a_rep_id_that_lost_its_leading_zeros_is_named(cli: Cli, year: Path) -> None:
+    # reps opened and saved again in Excel: 0053 became 53
+    digits_only_ids(year, "NMF01")
+    reps = year / "reps.csv"
+    text = reps.read_text("utf-8-sig")
+    assert "NMF01,1,0053," in text
+    reps.write_text(text.replace("NMF01,1,0053,", "NMF01,1,53,"), "utf-8-sig")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (rep,) = find(report, "rep-not-in-roster")
+    assert (rep["file"], rep["row"], rep["value"]) == ("reps.csv", 2, "53")
+    assert rep["message"] == (
+        "Row 2, resident_id (C): representative '53' is not in the roster of NMF01. Did you "
+        "mean 0053? Excel may have dropped its leading zeros: store the cell as text (format "
+        "the column as Text, or type an apostrophe first: '0053)."
+    )
+    # the sheet's 0053 is then not drawn: no hint that way round (0053 is no number)
+    (rater,) = find(report, "rater-not-drawn")
+    assert rater["value"] == "0053" and rater["message"].endswith("against reps.csv.")
+
+
 def test_a_community_id_that_lost_its_leading_zeros_is_named(cli: Cli, year: Path) -> None:
     rows = read_csv(year / "communities.csv")
     rows.append(["0107", "新社区", "南磨房地区"])
@@ -788,3 +809,25 @@ def test_the_hint_names_one_listed_id_or_none() -> None:
     plain = Report()
     check_membership(frame, "id", known, "unknown-community", plain)
     assert all(p.params == () for p in plain.problems)
+
+
+def test_a_resident_hint_is_one_resident_of_that_community_or_none() -> None:
+    import pandas as pd
+
+    from starcommunity.validate import _ids_by_zeros
+
+    reps = pd.DataFrame(
+        {
+            "community_id": ["C1", "C1", "C2", "C2", "C3", "C3"],
+            "resident_id": ["0053", "0100", "053", "0053", "0007", "A-0007"],
+        },
+        dtype=object,
+    )
+    reported = [("C1", "53"), ("C2", "53"), ("C3", "7"), ("C9", "53"), ("C1", "0100"), ("C1", "1")]
+    near = _ids_by_zeros(reps, "resident_id", reported)
+    # C2 has both 053 and 0053; no 0001 in C1; '0100' has its zeros
+    assert {k: v for k, v in near.items() if v is not None} == {
+        ("C1", "53"): "0053",
+        ("C3", "7"): "0007",
+    }
+    assert near.get(("C2", "53"), "absent") is None

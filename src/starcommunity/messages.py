@@ -272,8 +272,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "请只保留一行。",
     ),
     "rep-not-in-roster": (
-        "Row {row}, {column}: representative '{value}' is not in the roster of {community}.",
-        "第{row}行{column}：代表“{value}”不在{community}社区的居民名册中。",
+        "Row {row}, {column}: representative '{value}' is not in the roster of {community}.{hint}",
+        "第{row}行{column}：代表“{value}”不在{community}社区的居民名册中。{hint}",
     ),
     "duplicate-rep": (
         "Row {row}, {column}: resident '{value}' is drawn twice for {community} (first in "

@@ -32,6 +32,9 @@ VALIDATE_BESIDE_MAX_ROWS = 2_000_000
 # Listing a million identical problems helps no one; the count is kept.
 MAX_LISTED_PER_CHECK = 5000
 MODIFIED_Z_LIMIT = 3.5
+# An ID of digits that lost its leading zeros in Excel is looked for with up to this
+# many digits in all (Excel keeps 15 significant digits of a number).
+ID_WIDTH_WITH_ZEROS = 20
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -534,12 +537,18 @@ def _check_reps(data: YearData, report: Report, ids: _IdCodes) -> None:
     if data.roster is not None:
         # (community, resident) of each rep among the roster's
         known = pd.Series(ids.pair("reps"), index=reps.index).isin(ids.pair("roster"))
-        for position in _rows(~known):
+        positions = _rows(~known)
+        reported = [
+            (_cell(reps, p, "community_id"), _cell(reps, p, "resident_id")) for p in positions
+        ]
+        near = _ids_by_zeros(data.roster, "resident_id", reported)
+        for position, (community, resident) in zip(positions, reported, strict=True):
             report.add(
                 "rep-not-in-roster",
                 column="resident_id",
-                value=_cell(reps, position, "resident_id"),
-                community=_cell(reps, position, "community_id"),
+                value=resident,
+                community=community,
+                **_zeros_hint(near, community, resident),
                 **_at(reps, position),
             )
 
@@ -690,37 +699,53 @@ def _check_residents_drawn(data: YearData, report: Report, ids: _IdCodes) -> Non
     not_drawn = ~drawn.to_numpy()
     positions = scores.index[residents][not_drawn][:MAX_LISTED_PER_CHECK]
     reported = [(_cell(scores, p, "community_id"), _cell(scores, p, "rater_id")) for p in positions]
-    near = _drawn_by_zeros(data.reps, reported)
+    near = _ids_by_zeros(data.reps, "resident_id", reported)
     for position, (community, rater) in zip(positions, reported, strict=True):
-        drawn = near.get((community, _zeros_lost(rater)))
-        hint = {"suggest": drawn, "suggest_why": "zeros"} if drawn is not None else {}
         report.add(
             "rater-not-drawn",
             column="rater_id",
             value=rater,
             community=community,
-            **hint,
+            **_zeros_hint(near, community, rater),
             **_at(scores, position),
         )
 
 
-def _drawn_by_zeros(reps: pd.DataFrame, reported: list[tuple[Any, Any]]) -> dict[Any, Any]:
-    """(community, drawn ID of digits without its leading zeros) -> that drawn resident
-    (rep or alternate), None where two share the key; built over the reps of the
-    communities whose reported rater is all digits, and only for them."""
-    communities = {community for community, rater in reported if _zeros_lost(rater)}
-    if not communities:
+def _ids_by_zeros(
+    frame: pd.DataFrame, column: str, reported: list[tuple[Any, Any]]
+) -> dict[Any, Any]:
+    """(community, ID of digits without its leading zeros) -> that ID of frame[column]
+    in that community (a drawn resident in reps, a resident in the roster), None where
+    two share the key; for the reported (community, ID) pairs whose ID is digits alone.
+
+    The IDs they may stand for ('053', '0053' ... for '53') are looked for in the
+    column at once (one isin, as a roster may hold millions of rows); Python only
+    looks at the rows found.
+    """
+    lost = [(community, value) for community, value in reported if _zeros_lost(value)]
+    if not lost:
         return {}
-    mine = reps[reps["community_id"].isin(communities)]
+    candidates = {
+        "0" * zeros + value
+        for _, value in lost
+        for zeros in range(1, max(ID_WIDTH_WITH_ZEROS - len(value), 0) + 1)
+    }
+    found = frame[column].isin(candidates) & frame["community_id"].isin({c for c, _ in lost})
     lookup: dict[Any, Any] = {}
     for community, resident in zip(
-        mine["community_id"].to_numpy(), mine["resident_id"].to_numpy(), strict=True
+        frame["community_id"].to_numpy()[found.to_numpy()],
+        frame[column].to_numpy()[found.to_numpy()],
+        strict=True,
     ):
-        key = _zeros_key(resident)
-        if key is not None:
-            known = lookup.get((community, key), resident)
-            lookup[(community, key)] = resident if known == resident else None
+        key = (community, _zeros_key(resident))
+        lookup[key] = resident if lookup.get(key, resident) == resident else None
     return lookup
+
+
+def _zeros_hint(near: dict[Any, Any], community: Any, value: Any) -> dict[str, Any]:
+    """The hint params for a value whose leading zeros Excel may have dropped."""
+    known = near.get((community, _zeros_lost(value))) if near else None
+    return {"suggest": known, "suggest_why": "zeros"} if known is not None else {}
 
 
 def rater_counts(data: YearData, ids: _IdCodes | None = None) -> pd.DataFrame:
