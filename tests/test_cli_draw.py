@@ -45,6 +45,15 @@ def read_reps(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
 
 
+def write_reps(path: Path, rows: list[dict[str, str]]) -> None:
+    """reps.csv as draw-reps writes it (UTF-8 with BOM), after a clerk's edit."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(BOM + buffer.getvalue().encode("utf-8"))
+
+
 def folder_hashes(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -364,11 +373,7 @@ def test_verify_fails_after_swapping_two_residents(drawn: Path) -> None:
         rows[seventh]["resident_id"],
         rows[third]["resident_id"],
     )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_bytes(BOM + buffer.getvalue().encode("utf-8"))
+    write_reps(path, rows)
     code, out = verify_json(drawn)
     assert code == 1 and out["ok"] is False
     statuses = {c["community_id"]: c for c in out["communities"]}
@@ -391,11 +396,7 @@ def test_verify_names_every_difference_by_order(drawn: Path) -> None:
     second, fifth = nmf06["2"]["resident_id"], nmf06["5"]["resident_id"]
     nmf06["2"]["resident_id"], nmf06["5"]["resident_id"] = fifth, second
     nmf06["33"]["role"] = "rep"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_bytes(BOM + buffer.getvalue().encode("utf-8"))
+    write_reps(path, rows)
     code, out = verify_json(drawn)
     assert code == 1
     details = {c["community_id"]: c["detail"] for c in out["communities"]}
