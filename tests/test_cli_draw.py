@@ -535,6 +535,26 @@ def test_notice_never_writes_a_formula(root: Path, tmp_path: Path) -> None:
     assert any(isinstance(v, str) and v.startswith("=*") for v in values)
 
 
+def test_notice_masks_two_character_names_written_with_padding(root: Path, tmp_path: Path) -> None:
+    """李　明 (a two-character name padded to three, as clerks line names up) and 王-明
+    were posted in full: each piece was one character, and one character was kept."""
+    reps = read_reps(root / "2008" / "reps.csv")
+    names = {reps[0]["resident_id"]: "李\u3000明", reps[1]["resident_id"]: "王-明"}
+    lines = roster_lines(root)
+    for index, line in enumerate(lines):
+        parts = line.split(",")
+        if parts[1] in names:
+            parts[2] = names[parts[1]]
+            lines[index] = ",".join(parts)
+    write_roster(root, lines)
+    output = tmp_path / "notice.xlsx"
+    result = run("notice", "--root", str(root), "--year", "2008", "--output", str(output))
+    assert result.exit_code == 0, result.stderr
+    values = {c.value for c in cells(output) if isinstance(c.value, str)}
+    assert not values & {"李\u3000明", "李 明", "王-明"}
+    assert {"李*", "王-*"} <= values
+
+
 def test_notice_without_compounds_has_a_sheet_per_community(root: Path, tmp_path: Path) -> None:
     lines = roster_lines(root)
     header, body = lines[0], lines[1:]

@@ -500,6 +500,9 @@ def test_mask_name() -> None:
     assert mask_name("John Smith") == "J*** S****"
     assert mask_name("阿依古丽·买买提") == "阿**丽·买*提"
     assert mask_name("") == ""
+    assert mask_name("李\u3000明") == "李*"  # padding, not two names
+    assert mask_name("阿卜杜·热合曼") == "阿*杜·热*曼"
+    assert mask_name("王-明") == "王-*"
 
 
 def test_mask_id() -> None:

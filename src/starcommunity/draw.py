@@ -804,18 +804,21 @@ def verify(roster: pd.DataFrame, reps: pd.DataFrame, record: Mapping[str, Any]) 
 
 
 _NAME_SEPARATORS = re.compile(r"(\s+|[·•・．.\-])")
+_WIDE = r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"  # CJK ideographs and radicals
+_WIDE_PADDING = re.compile(rf"(?<={_WIDE})\s+(?={_WIDE})")
 
 
 def _is_wide(text: str) -> bool:
     return any(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
 
 
-def _mask_part(part: str) -> str:
+def _mask_part(part: str, first: bool = True) -> str:
     if not part:
         return part
     if _is_wide(part):
         if len(part) == 1:
-            return part
+            # a lone character after a separator (王-明) would otherwise stay in full
+            return part if first else "*"
         if len(part) == 2:
             return part[0] + "*"
         return part[0] + "*" * (len(part) - 2) + part[-1]
@@ -828,12 +831,22 @@ def mask_name(name: str) -> str:
 
     Chinese (wide) parts keep their first and, from three characters on, their last
     character; other words keep their first letter. Separators (spaces, ·) are kept.
+    Spaces between two Chinese characters are padding, not a separator (clerks write
+    李　明 to line two-character names up with three): they are dropped, 李　明 -> 李*,
+    so that no two-character name is posted in full.
     """
     text = "" if name is None else str(name)
-    return "".join(
-        piece if _NAME_SEPARATORS.fullmatch(piece) else _mask_part(piece)
-        for piece in _NAME_SEPARATORS.split(text)
-    )
+    text = _WIDE_PADDING.sub("", text)
+    pieces = [p for p in _NAME_SEPARATORS.split(text) if p]
+    masked: list[str] = []
+    seen_part = False
+    for piece in pieces:
+        if _NAME_SEPARATORS.fullmatch(piece):
+            masked.append(piece)
+        else:
+            masked.append(_mask_part(piece, first=not seen_part))
+            seen_part = True
+    return "".join(masked)
 
 
 def mask_id(resident_id: str) -> str:
