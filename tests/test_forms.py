@@ -230,3 +230,25 @@ def test_scheme_with_office_raters_is_valid(root: Path) -> None:
     scheme_with_office_raters(root)
     result = run("validate", "--root", str(root), "--year", "2008", "--format", "json")
     assert result.exit_code == 0, json.loads(result.stdout)["errors"]
+
+
+def test_forms_warn_when_the_draw_does_not_match_the_scheme_count(
+    root: Path, tmp_path: Path
+) -> None:
+    """scheme.toml asks for 5 resident raters, reps.csv holds 30 per community: the forms
+    listed 30 rows without a word, and once filled every one failed wrong-rater-count."""
+    path = root / "2008" / "scheme.toml"
+    text = path.read_text("utf-8")
+    path.write_text(re.sub(r"(?m)^residents = 30\b", "residents = 5", text, count=1), "utf-8")
+    out = tmp_path / "forms"
+    result = run("forms", "--root", root, "--year", "2008", "-o", out, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["forms"][0]["residents"] == 30  # stdout stays data
+    assert "30 representatives drawn" in result.stderr and "--count 5" in result.stderr
+    assert "NMF01" in result.stderr and "wrong-rater-count" in result.stderr
+    zh = run("forms", "--root", root, "--year", "2008", "-o", out, "--force", "--lang", "zh")
+    assert "抽取了30名居民代表" in zh.stderr
+    # the samples' own draw matches their scheme: no such warning
+    path.write_text(text, "utf-8")
+    plain = run("forms", "--root", root, "--year", "2008", "-o", tmp_path / "f2")
+    assert "wrong-rater-count" not in plain.stderr

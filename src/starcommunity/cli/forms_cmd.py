@@ -170,6 +170,10 @@ def forms(
         raise typer.Exit(EXIT_DATA if all(e.exists for e in refused) else EXIT_USAGE)
 
     rows: list[dict[str, Any]] = []
+    expected = data.scheme.raters.get("residents", 30)
+    # community -> drawn count, where it is not the scheme's: the filled-in form would
+    # then fail validation (wrong-rater-count) after the raters have done their work
+    off_count: dict[str, int] = {}
     for community_id, path in plans:
         mine = reps[reps["community_id"] == community_id]
         residents = [
@@ -189,6 +193,8 @@ def forms(
                     f"警告：{community_id}没有抽取的居民代表，其居民代表评分表为空。",
                 )
             )
+        elif len(residents) != expected:
+            off_count[community_id] = len(residents)
         workbook = build_form(
             str(year),
             community_id,
@@ -211,6 +217,22 @@ def forms(
             }
         )
 
+    for drawn in sorted(set(off_count.values())):
+        ids = [c for c, n in off_count.items() if n == drawn]
+        say(
+            tr(
+                language,
+                f"Warning: {', '.join(ids)}: {drawn} representatives drawn, but the scheme "
+                f"asks for {expected} resident raters per community; filled in, these forms "
+                f"will fail validation (wrong-rater-count). Redraw with --count {expected} "
+                "(starcommunity draw-reps ... --force), or correct [raters] residents in "
+                "scheme.toml, before handing them out.",
+                f"警告：{'、'.join(ids)}抽取了{drawn}名居民代表，但评估方案要求每个社区"
+                f"{expected}名居民代表评分；这些表格填好后将无法通过校验（wrong-rater-count）。"
+                f"请在发放前用--count {expected}重新抽取（starcommunity draw-reps … --force），"
+                "或更正scheme.toml中[raters]的residents。",
+            )
+        )
     if output_format is OutputFormat.json:
         write_json({"folder": str(folder), "forms": rows})
     elif output_format is OutputFormat.csv:
