@@ -437,6 +437,21 @@ def test_missing_year_folder_is_a_usage_error(cli: Cli, root: Path, command: str
     assert "1999" in result.stderr
 
 
+def test_history_names_folders_that_look_like_a_year_but_are_not_read(cli: Cli, root: Path) -> None:
+    """A year filed as 2010年 (or a 2008-backup) was left out of history without a word."""
+    import shutil
+
+    shutil.copytree(root / "2009", root / "2010年")
+    (root / "2008-backup").mkdir()
+    (root / "old").mkdir()
+    result = cli("history", "--root", root, "--format", "json")
+    assert result.exit_code == 0
+    assert set(json.loads(result.stdout)[0]["years"]) == {"2008", "2009"}  # stdout: data only
+    assert "Not read: 2008-backup, 2010年 (" in result.stderr  # 'old' is not a year: not named
+    zh = cli("history", "--root", root, "--lang", "zh")
+    assert "未读取：2008-backup、2010年" in zh.stderr
+
+
 def test_history_without_year_folders_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:
     assert cli("history", "--root", tmp_path).exit_code == 2
     assert cli("history", "--root", tmp_path / "nowhere").exit_code == 2

@@ -445,6 +445,23 @@ def year_folders(root: Path | str) -> list[str]:
     return sorted(folders, key=int)
 
 
+def year_like_folders(root: Path | str) -> list[str]:
+    """Sub-folders that start with a year but are not named by it alone (2010年, 2008-backup).
+
+    `history` does not read them; the command names them so that a year filed as
+    '2010年' is not left out without a word.
+    """
+    import re
+
+    pattern = re.compile(r"\d{4}\D")
+    folders = [
+        p.name
+        for p in Path(root).iterdir()
+        if p.is_dir() and not p.name.isdecimal() and pattern.match(p.name)
+    ]
+    return sorted(folders)
+
+
 def history(root: Path | str) -> tuple[list[Evaluation], list[tuple[str, str]]]:
     """Every year under ROOT that can be ranked, oldest first, and the skipped ones.
 

@@ -410,11 +410,28 @@ def history(
         starcommunity history --root samples --format csv
     """
     from starcommunity.scoring import history as ranked_years
-    from starcommunity.scoring import history_frame, history_records, year_folders
+    from starcommunity.scoring import (
+        history_frame,
+        history_records,
+        year_folders,
+        year_like_folders,
+    )
 
     language = resolve_lang(lang)
     if not root.is_dir():
         fail_usage(f"--root {root} is not a folder.")
+    near = year_like_folders(root)
+    if near:
+        listed = ", ".join(near)
+        say(
+            _zh(
+                language,
+                f"未读取：{'、'.join(near)}（只读取以年份本身命名的文件夹，如2010；"
+                "如是某一年的数据，请将文件夹改名为该年份）。",
+                f"Not read: {listed} (only folders named by the year alone, such as 2010, "
+                "are read; if one holds a year's data, rename it to the year).",
+            )
+        )
     if not year_folders(root):
         fail_usage(f"there is no year folder (2008, 2009 …) under {root}; pass --root.")
     evaluations, skipped = ranked_years(root)
