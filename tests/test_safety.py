@@ -823,3 +823,31 @@ def test_library_warnings_reach_a_clerk_only_with_debug(root: Path, debug: bool)
     )
     assert result.returncode == 0, result.stderr
     assert ("a note for developers" in result.stderr) is debug
+
+
+@pytest.mark.parametrize(
+    ("args", "english", "chinese"),
+    [
+        (["validate", "--root", "{missing}", "--year", "2008"], "is not a folder", "不是文件夹"),
+        (["rank", "--root", "{root}", "--year", "2099"], "there is no folder", "没有文件夹"),
+        (["score", "--root", "{missing}", "--year", "2008"], "is not a folder", "不是文件夹"),
+        (["history", "--root", "{empty}"], "there is no year folder", "没有年度文件夹"),
+        (["rank", "--root", "{root}", "--year", "2008", "-o", "x.csv"], "name it", "xlsx结尾"),
+        (["draw-reps", "--root", "{root}", "--year", "2099", "--seed", "s"], "no folder", "没有"),
+    ],
+)
+def test_the_commonest_usage_errors_speak_the_runs_language(
+    tmp_path: Path, args: list[str], english: str, chinese: str
+) -> None:
+    """A wrong --root or year folder is the commonest mistake; with --lang zh it was
+    told in English only. Exit 2 either way, and nothing on stdout."""
+    from tests.conftest import SAMPLES, run
+
+    (tmp_path / "empty").mkdir()
+    places = {"missing": tmp_path / "nowhere", "root": SAMPLES, "empty": tmp_path / "empty"}
+    filled = [a.format(**places) for a in args]
+    for lang, expected in (("en", english), ("zh", chinese)):
+        result = run(*filled, "--lang", lang)
+        assert result.exit_code == 2, result.output
+        assert expected in result.stderr and result.stdout == ""
+        assert result.stderr.startswith("错误：" if lang == "zh" else "Error: ")

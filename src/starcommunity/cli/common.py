@@ -106,8 +106,9 @@ def command_line(command: str, root: Path, year: str) -> str:
     return f"starcommunity {command}{where} --year {year}"
 
 
-def fail_usage(message: str) -> NoReturn:
-    say(f"Error: {message}")
+def fail_usage(message: str, chinese: str | None = None, lang: str = "en") -> NoReturn:
+    """Exit 2 with the message, in Chinese when the run asks for it and one is given."""
+    say(f"错误：{chinese}" if lang == "zh" and chinese else f"Error: {message}")
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -137,7 +138,7 @@ def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 
 def load_year_or_exit(
-    root: Path, year: str, *, scores: bool = True, quiet: bool = False
+    root: Path, year: str, *, scores: bool = True, quiet: bool = False, lang: str = "en"
 ) -> tuple[YearData, Report]:
     """Read a year folder; a progress bar on stderr while many megabytes are read.
 
@@ -146,15 +147,26 @@ def load_year_or_exit(
     from starcommunity.io.year import YearFolderMissing, load_year
 
     if not root.is_dir():
-        fail_usage(f"--root {root} is not a folder.")
+        fail_root(root, lang)
     try:
         with reading_progress(quiet=quiet) as progress:
             return load_year(root, year, scores=scores, progress=progress)
     except YearFolderMissing:
         fail_usage(
             f"there is no folder {root / year}. Make it and put communities.csv and "
-            "criteria.csv in it, or pass --root."
+            "criteria.csv in it, or pass --root.",
+            f"没有文件夹{root / year}。请建立该文件夹并放入communities.csv和criteria.csv，"
+            "或用--root指定所在位置。",
+            lang,
         )
+
+
+def fail_root(root: Path, lang: str = "en") -> NoReturn:
+    fail_usage(
+        f"--root {root} is not a folder.",
+        f"--root {root}不是文件夹，请指定存放各年度文件夹的位置。",
+        lang,
+    )
 
 
 QUIET_ENV = "STARCOMMUNITY_QUIET"

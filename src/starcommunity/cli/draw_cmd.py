@@ -80,7 +80,7 @@ def load_for(root: Path, year: str, lang: str, kinds: tuple[str, ...]) -> YearDa
     from starcommunity.problems import Report
     from starcommunity.validate import validate_year
 
-    data, report = load_year_or_exit(root, year, scores=False)
+    data, report = load_year_or_exit(root, year, scores=False, lang=lang)
     validate_year(data, report)
     files = {path.name for kind in kinds if (path := data.paths.get(kind)) is not None}
     relevant = Report(

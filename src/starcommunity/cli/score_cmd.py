@@ -24,6 +24,7 @@ from starcommunity.cli.common import (
     RootOption,
     YearOption,
     command_line,
+    fail_root,
     fail_usage,
     load_year_or_exit,
     print_problems,
@@ -170,7 +171,7 @@ def score(
     from starcommunity.validate import validate_while
 
     language = resolve_lang(lang)
-    data, report = load_year_or_exit(root, year, quiet=quiet)
+    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language)
     evaluation = validate_while(data, report, lambda: evaluate(data))
     if blocking_errors(report, data.scheme).problems:
         _fail_with_report(report, language, output_format)
@@ -321,7 +322,11 @@ def rank(
     write_report = None
     if output is not None:
         if output.suffix.lower() != ".xlsx":
-            fail_usage(f"--output {output}: the report is an Excel file; name it ….xlsx.")
+            fail_usage(
+                f"--output {output}: the report is an Excel file; name it ….xlsx.",
+                f"--output {output}：报告是Excel文件，请以.xlsx结尾命名。",
+                language,
+            )
         try:
             from starcommunity.report.excel import write_report
         except ImportError:
@@ -329,7 +334,7 @@ def rank(
                 _zh(language, "此版本无法写出Excel报告。", "This build cannot write Excel reports.")
             )
             raise typer.Exit(EXIT_DATA) from None
-    data, report = load_year_or_exit(root, year, quiet=quiet)
+    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language)
     if output is not None:
         # not over any year's inputs, nor into any year's sheets/ (it would be read
         # as a score sheet next time)
@@ -419,7 +424,7 @@ def history(
 
     language = resolve_lang(lang)
     if not root.is_dir():
-        fail_usage(f"--root {root} is not a folder.")
+        fail_root(root, language)
     near = year_like_folders(root)
     if near:
         listed = ", ".join(near)
@@ -433,7 +438,11 @@ def history(
             )
         )
     if not year_folders(root):
-        fail_usage(f"there is no year folder (2008, 2009 …) under {root}; pass --root.")
+        fail_usage(
+            f"there is no year folder (2008, 2009 …) under {root}; pass --root.",
+            f"{root}下没有年度文件夹（2008、2009……），请用--root指定。",
+            language,
+        )
     evaluations, skipped = ranked_years(root)
     for year, reason in skipped:
         why = {
