@@ -851,3 +851,25 @@ def test_the_commonest_usage_errors_speak_the_runs_language(
         assert result.exit_code == 2, result.output
         assert expected in result.stderr and result.stdout == ""
         assert result.stderr.startswith("错误：" if lang == "zh" else "Error: ")
+
+
+def test_an_output_refused_is_told_in_the_runs_language(tmp_path: Path) -> None:
+    """Over an input file (exit 2) or over an earlier report without --force (exit 1):
+    under --lang zh the reason was in English only."""
+    import shutil
+
+    from tests.conftest import SAMPLES, run
+
+    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
+    criteria = tmp_path / "2008" / "criteria.xlsx"
+    before = criteria.read_bytes()
+    args = ["rank", "--root", tmp_path, "--year", "2008", "--lang", "zh"]
+    over_input = run(*args, "-o", criteria, "--force")
+    assert over_input.exit_code == 2 and "是输入文件" in over_input.stderr
+    assert criteria.read_bytes() == before
+    report = tmp_path / "结果.xlsx"
+    assert run(*args, "-o", report).exit_code == 0
+    again = run(*args, "-o", report)
+    assert again.exit_code == 1 and "已存在；如要替换，请加--force" in again.stderr
+    english = run("rank", "--root", tmp_path, "--year", "2008", "--lang", "en", "-o", report)
+    assert english.exit_code == 1 and "already exists; pass --force" in english.stderr

@@ -574,7 +574,7 @@ def _check_outputs(data: YearData, outputs: list[Path], replaced: list[Path], la
         try:
             check_output_path(path, inputs, force=True)
         except OutputRefused as error:
-            say(str(error))
+            say(error.text(lang))
             raise typer.Exit(EXIT_DATA) from None
 
 
@@ -1055,8 +1055,8 @@ def notice(
         )
     except OutputRefused as error:
         if not error.exists:
-            fail_usage(str(error))
-        say(str(error))
+            fail_usage(str(error), error.chinese, language)
+        say(error.text(language))
         raise typer.Exit(EXIT_DATA) from None
     record, _problem = read_record(data.folder, language)
     note = None

@@ -166,7 +166,7 @@ def forms(
             refused.append(error)
     if refused:
         for error in refused:
-            say(str(error))
+            say(error.text(language))
         raise typer.Exit(EXIT_DATA if all(e.exists for e in refused) else EXIT_USAGE)
 
     rows: list[dict[str, Any]] = []

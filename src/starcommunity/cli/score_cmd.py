@@ -348,8 +348,8 @@ def rank(
             )
         except OutputRefused as exc:
             if not exc.exists:
-                fail_usage(str(exc))
-            say(str(exc))
+                fail_usage(str(exc), exc.chinese, language)
+            say(exc.text(language))
             raise typer.Exit(EXIT_DATA) from None
     evaluation = validate_while(data, report, lambda: evaluate(data))
     if not report.valid:

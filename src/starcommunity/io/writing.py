@@ -44,9 +44,13 @@ class OutputRefused(Exception):
     a folder is a wrong choice of name (a usage error).
     """
 
-    def __init__(self, message: str, *, exists: bool = False) -> None:
+    def __init__(self, message: str, chinese: str, *, exists: bool = False) -> None:
         super().__init__(message)
+        self.chinese = chinese
         self.exists = exists
+
+    def text(self, lang: str) -> str:
+        return self.chinese if lang == "zh" else str(self)
 
 
 def check_output_path(
@@ -62,18 +66,29 @@ def check_output_path(
     for source in inputs:
         with contextlib.suppress(OSError):
             if Path(source).resolve() == target:
-                raise OutputRefused(f"{path} is one of the input files; choose another name.")
+                raise OutputRefused(
+                    f"{path} is one of the input files; choose another name.",
+                    f"{path}是输入文件，请换一个文件名。",
+                )
     for folder in input_folders:
         with contextlib.suppress(OSError):
             if Path(folder).resolve() in target.parents:
                 raise OutputRefused(
                     f"{path} is inside {folder}, where every workbook is read as a score "
-                    "sheet; write it elsewhere."
+                    "sheet; write it elsewhere.",
+                    f"{path}位于{folder}中，该文件夹中的每个工作簿都会被当作评分表读取，"
+                    "请写到别处。",
                 )
     if target.is_dir():
-        raise OutputRefused(f"{path} is a folder; choose a file name.")
+        raise OutputRefused(
+            f"{path} is a folder; choose a file name.", f"{path}是文件夹，请指定文件名。"
+        )
     if target.exists() and not force:
-        raise OutputRefused(f"{path} already exists; pass --force to replace it.", exists=True)
+        raise OutputRefused(
+            f"{path} already exists; pass --force to replace it.",
+            f"{path}已存在；如要替换，请加--force。",
+            exists=True,
+        )
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
