@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from starcommunity.io.year import year_folders
 from starcommunity.model import FLAGS, GROUPS, STAR_VALUES, Scheme
 
 if TYPE_CHECKING:
@@ -437,12 +438,6 @@ def previous_year(year: str) -> str | None:
     text = str(year).strip()
     # isdecimal, not isdigit: '²' is a digit that int() refuses
     return str(int(text) - 1) if text.isdecimal() and int(text) > 0 else None
-
-
-def year_folders(root: Path | str) -> list[str]:
-    """Sub-folders of ROOT named like a year (digits only), oldest first."""
-    folders = [p.name for p in Path(root).iterdir() if p.is_dir() and p.name.isdecimal()]
-    return sorted(folders, key=int)
 
 
 def year_like_folders(root: Path | str) -> list[str]:

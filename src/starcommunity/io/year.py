@@ -145,6 +145,12 @@ def find_file(folder: Path, kind: str, report: Report) -> Path | None:
     return found[0] if found else None
 
 
+def year_folders(root: Path | str) -> list[str]:
+    """Sub-folders of ROOT named like a year (digits only), oldest first."""
+    folders = [p.name for p in Path(root).iterdir() if p.is_dir() and p.name.isdecimal()]
+    return sorted(folders, key=int)
+
+
 def inputs_of_every_year(root: Path) -> tuple[list[Path], list[Path]]:
     """The input files of every year folder under ROOT, and their sheets/ folders.
 
@@ -154,9 +160,8 @@ def inputs_of_every_year(root: Path) -> tuple[list[Path], list[Path]]:
     files: list[Path] = []
     sheets: list[Path] = []
     with contextlib.suppress(OSError):
-        for folder in sorted(Path(root).iterdir()):
-            if not (folder.is_dir() and folder.name.isdecimal()):
-                continue
+        for year in year_folders(root):
+            folder = Path(root) / year
             with contextlib.suppress(OSError):
                 for kind in FILE_STEMS:
                     files.extend(files_of_kind(folder, kind))
