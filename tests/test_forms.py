@@ -232,6 +232,35 @@ def test_scheme_with_office_raters_is_valid(root: Path) -> None:
     assert result.exit_code == 0, json.loads(result.stdout)["errors"]
 
 
+def test_office_raters_the_scheme_cannot_have_are_named_and_left_off(
+    root: Path, tmp_path: Path
+) -> None:
+    """Twelve named for ten places filled twelve rows that failed wrong-rater-count once
+    scored; an entry without an id, or an id twice, was dropped without a word."""
+    path = root / "2008" / "scheme.toml"
+    named = [f'{{id = "B{n:02d}", name = "委员{n}"}}' for n in range(1, 12)]
+    named += ['{name = "无编号"}', '{id = "B01", name = "重复"}']
+    text = path.read_text("utf-8")
+    path.write_text(
+        text.replace("[raters]", f"[raters]\noffice_raters = [{', '.join(named)}]", 1), "utf-8"
+    )
+    result = run("validate", "--root", root, "--year", "2008", "--format", "json")
+    assert result.exit_code == 0, result.stdout  # forms only: the year still ranks
+    warnings = json.loads(result.stdout)["warnings"]
+    (too_many,) = [w for w in warnings if w["code"] == "office-raters-too-many"]
+    assert too_many["value"] == 11 and "[raters] office = 10" in too_many["message"]
+    assert too_many["file"] == "scheme.toml"
+    bad = [w["column"] for w in warnings if w["code"] == "scheme-bad-value"]
+    assert bad == ["raters.office_raters[12]", "raters.office_raters[13]"]
+
+    out = tmp_path / "forms"
+    assert run("forms", "--root", root, "--year", "2008", "-o", out).exit_code == 0
+    office = load_workbook(out / "NMF02_平乐园社区.xlsx")["办事处"]
+    ids = [office.cell(row=r, column=3).value for r in range(3, office.max_row + 1)]
+    # the eleven valid ones, as named; the nameless and the repeated entry are left off
+    assert [i for i in ids if i] == [f"B{n:02d}" for n in range(1, 12)]
+
+
 def test_forms_warn_when_the_draw_does_not_match_the_scheme_count(
     root: Path, tmp_path: Path
 ) -> None:

@@ -156,6 +156,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "scheme.toml：[stars]中各星级最低分（{value}）应为五星≥四星≥三星，否则某一星级无人可得。"
         "请修改[stars]中的five、four、three。",
     ),
+    "office-raters-too-many": (
+        "scheme.toml names {value} office raters in office_raters, but [raters] office = "
+        "{expected}: the forms would list all {value}, and a sheet scored by all of them "
+        "fails wrong-rater-count. Make the two agree.",
+        "scheme.toml的office_raters列出{value}名办事处评分人，但[raters] office = {expected}："
+        "评分表会列出全部{value}人，全部打分后将因人数不符而不能通过校验。请使两处一致。",
+    ),
     "timeline-reversed": (
         "scheme.toml: {column} = {value} starts after it ends. Write the first day first.",
         "scheme.toml：{column} = {value} 开始日期晚于结束日期，请把开始日期写在前面。",

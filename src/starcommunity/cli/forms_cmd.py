@@ -44,12 +44,7 @@ def office_raters(data: YearData) -> list[Rater]:
     from starcommunity.report.forms import Rater
 
     wanted = data.scheme.raters.get("office", 10)
-    named = []
-    for entry in data.scheme.office_raters:
-        rater_id = str(entry.get("id") or entry.get("rater_id") or "").strip()
-        name = str(entry.get("name") or entry.get("rater_name") or "").strip()
-        if rater_id:
-            named.append(Rater(rater_id, name))
+    named = [Rater(entry["id"], entry["name"]) for entry in data.scheme.office_raters]
     # Pad to the expected count, or the filled-in form fails wrong-rater-count.
     used = {rater.rater_id for rater in named}
     number = 0

@@ -865,9 +865,19 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
             if count("raters", key, value) is None:
                 continue
             scheme.raters[key] = value
-        office = raters.get("office_raters")
-        if isinstance(office, list):
-            scheme.office_raters = [dict(r) for r in office if isinstance(r, dict)]
+        if "office_raters" in raters:
+            scheme.office_raters = _office_raters(raters["office_raters"], display, report)
+        named = len(scheme.office_raters)
+        if named > scheme.raters.get("office", 10):
+            # the forms would list every one, and a sheet scored by all of them fails
+            # wrong-rater-count: which one is left out is the office's to say
+            report.warn(
+                "office-raters-too-many",
+                file=display,
+                column="raters.office_raters",
+                value=named,
+                expected=scheme.raters.get("office", 10),
+            )
     scoring = raw.get("scoring")
     if isinstance(scoring, dict):
         for key in ("trim", "trim_min"):
@@ -927,6 +937,33 @@ def load_scheme(folder: Path, report: Report, data_files: list[Path] | None = No
             if amount is not None:
                 scheme.rewards[key] = amount
     return scheme
+
+
+def _office_raters(value: object, display: str, report: Report) -> list[dict[str, str]]:
+    """The office raters named for the forms ({"id", "name"}), from tables with an id.
+
+    Only `forms` reads them, so a wrong entry is a warning that names it, not an error
+    that would stop a year from being ranked; it is left off the forms.
+    """
+    entries = value if isinstance(value, list) else [value]
+    kept: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(entries, start=1):
+        rater_id = ""
+        if isinstance(entry, dict):
+            rater_id = str(entry.get("id") or entry.get("rater_id") or "").strip()
+        if not rater_id or rater_id in seen:
+            report.warn(
+                "scheme-bad-value",
+                file=display,
+                column=f"raters.office_raters[{position}]",
+                value=entry,
+            )
+            continue
+        seen.add(rater_id)
+        name = str(entry.get("name") or entry.get("rater_name") or "").strip()  # type: ignore[union-attr]
+        kept.append({"id": rater_id, "name": name})
+    return kept
 
 
 def load_year(
