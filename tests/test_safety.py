@@ -780,7 +780,32 @@ def test_a_terminal_in_gbk_does_not_stop_on_an_emoji(root: Path, output_format: 
         env={"PYTHONIOENCODING": "gbk"},
     )
     assert result.returncode == 0, result.stderr.decode("gbk", errors="replace")
-    assert "?社区".encode("gbk") in result.stdout
+    if output_format == "json":
+        # a script gets the name whole: the emoji as its JSON escape, the rest as GBK
+        assert "\\ud83c\\udf89社区".encode("gbk") in result.stdout
+        names = [c["name"] for c in json.loads(result.stdout.decode("gbk"))]
+        assert "🎉社区" in names
+    else:  # for people: a '?' where the console has no such character
+        assert "?社区".encode("gbk") in result.stdout
+
+
+@needs_script
+def test_json_on_an_english_windows_keeps_chinese_names(root: Path) -> None:
+    """Redirected on an English Windows, stdout is cp1252: every name was '?????'."""
+    result = _script(
+        "rank",
+        "--root",
+        root,
+        "--year",
+        "2008",
+        "--format",
+        "json",
+        env={"PYTHONIOENCODING": "cp1252"},
+    )
+    assert result.returncode == 0, result.stderr.decode("cp1252", errors="replace")
+    assert b"?" not in result.stdout
+    communities = json.loads(result.stdout.decode("cp1252"))
+    assert {"百子湾社区", "平乐园社区"} <= {c["name"] for c in communities}
 
 
 def test_ctrl_c_stops_with_a_word_and_exit_130(

@@ -6,6 +6,7 @@ commands, never here, so `starcommunity --help` stays fast.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
 import math
@@ -113,12 +114,37 @@ def fail_usage(message: str, chinese: str | None = None, lang: str = "en") -> No
 
 
 def write_json(data: Any) -> None:
-    """Strict JSON: a number too large for a float (inf) or NaN is written as null."""
+    """Strict JSON: a number too large for a float (inf) or NaN is written as null.
+
+    Text is written as is, in the encoding of stdout (GBK when a Chinese Windows
+    redirects it to a file); a character that encoding cannot hold (🎉, or any Chinese
+    on an English Windows) is written as its JSON escape (\\ud83c\\udf89), which every
+    JSON reader turns back into the character: a script never gets '?' for a name.
+    """
     try:
         text = json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False)
     except ValueError:
         text = json.dumps(_finite(data), ensure_ascii=False, indent=2, allow_nan=False)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    with contextlib.suppress(LookupError):
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            text = text.encode(encoding, errors=_JSON_ESCAPES).decode(encoding)
     sys.stdout.write(text + "\n")
+
+
+def _json_escapes(error: UnicodeError) -> tuple[str, int]:
+    """The characters an encoding cannot hold, as JSON escapes (only ever inside a JSON
+    string: everything outside strings is ASCII)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    chunk = error.object[error.start : error.end]
+    return json.dumps(chunk, ensure_ascii=True)[1:-1], error.end
+
+
+_JSON_ESCAPES = "starcommunity-json-escapes"
+codecs.register_error(_JSON_ESCAPES, _json_escapes)
 
 
 def _finite(data: Any) -> Any:
