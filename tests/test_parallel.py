@@ -476,6 +476,23 @@ def test_a_header_row_repeated_in_a_roster_tried_in_halves_reads_as_one_read(
     assert [p["row"] for p in whole[1] if p["code"] == "repeated-header-row"] == [at + 1]
 
 
+def test_a_totals_row_at_the_end_of_a_roster_tried_in_halves_reads_as_one_read(
+    tmp_path: Path, halves: list[object]
+) -> None:
+    """The 合计 row ends the second half: that file is read whole, so its one warning
+    keeps its place among the problems of one read."""
+    root = _roster_with_problems(tmp_path)
+    roster = root / "2008" / "roster.csv"
+    lines = roster.read_text(encoding="utf-8-sig").splitlines()
+    lines.append(f"合计,{len(lines) - 1}人,,,,")
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    split = _load(root)
+    assert halves[0] is None
+    whole = _load_in_one_process(root)
+    _assert_same(split, whole)
+    assert [p["row"] for p in whole[1] if p["code"] == "totals-row"] == [len(lines)]
+
+
 @pytest.mark.parametrize("delimiter", ["\t", ";"])
 def test_a_roster_separated_by_tabs_or_semicolons_read_in_halves_equals_one_read(
     tmp_path: Path, halves: list[object], delimiter: str

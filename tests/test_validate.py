@@ -284,6 +284,67 @@ def test_a_header_row_repeated_below_is_skipped_with_one_warning(cli: Cli, year:
     assert result.exit_code == 0 and len(json.loads(result.stdout)) == 9
 
 
+def test_totals_rows_under_a_table_are_left_out_with_one_warning_each(cli: Cli, year: Path) -> None:
+    """A 合计 row under the office sheet was an unknown community, a blank group and
+    rater, and a score above the maximum in every item column: 26 errors for one row."""
+    before = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    rows = read_csv(year / OFFICE)
+    width = len(rows[0])
+    sums = [str(sum(float(r[i]) for r in rows[1:])) for i in range(5, width)]
+    write_csv(year / OFFICE, [*rows, ["合 计：", "", "", "", "", *sums], ["平均", *[""] * 5]])
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook.worksheets[0]
+    last = sheet.max_row + 1
+    sheet.cell(last, 2, "Total")  # the first cell left blank, as under a 序号 column
+    sheet.cell(last, 6, 140)
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"][:3]
+    totals = find(report, "totals-row")
+    assert sorted((p["file"], p["row"], p["value"]) for p in totals) == [
+        (str(OFFICE), len(rows) + 1, "合 计:"),  # as cell_text shows it
+        (str(OFFICE), len(rows) + 2, "平均"),
+        (str(RESIDENTS), last, "Total"),
+    ]
+    assert all(p in report["warnings"] for p in totals)
+    after = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    assert after.exit_code == 0 and json.loads(after.stdout) == json.loads(before.stdout)
+
+
+def test_every_totals_word_passes_the_quick_look() -> None:
+    """The quick look at a file's last bytes must never rule out a real totals row."""
+    from starcommunity.io.headers import TOTALS_ROW_KEYS, may_hold_totals_word
+
+    assert all(may_hold_totals_word(word) for word in TOTALS_ROW_KEYS)
+    assert may_hold_totals_word("ＴＯＴＡＬ") and not may_hold_totals_word("A001C0001")
+
+
+@pytest.mark.parametrize(
+    ("last_lines", "expected"),
+    [
+        ("A01,office,O01,3\r\n", False),
+        ("A01,office,O01,3\r\n合计,,,30\r\n", True),
+        ('A01,office,O01,3\r\n,"合 计",,30\r\n,,,,\r\n,,,,\r\n', True),  # after a blank cell
+        ("平均,,,3\r\nA02,office,O02,3\r\nA03,office,O03,3\r\nA04,office,O04,3\r\n", False),
+        ("A01,评分,O01,3\r\n", False),  # only the first filled-in cell counts
+    ],
+)
+def test_the_quick_look_at_a_csv_finds_its_totals_rows(last_lines: str, expected: bool) -> None:
+    from starcommunity.io.tables import _csv_may_end_with_totals
+
+    text = "社区编号,评分组,评分人编号,A1\r\n" + last_lines
+    assert _csv_may_end_with_totals(text.encode("utf-8"), ",") is expected
+
+
+def test_a_row_that_only_mentions_a_total_is_still_data(cli: Cli, year: Path) -> None:
+    """Only the first filled-in cell counts: a rater named 平均 is a rater."""
+    rows = read_csv(year / OFFICE)
+    rows[-1][3] = "平均"  # the rater's name
+    write_csv(year / OFFICE, rows)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0 and not find(report, "totals-row")
+
+
 def test_unknown_flag(cli: Cli, year: Path) -> None:
     rows = read_csv(year / "flags.csv", "utf-8")
     rows.append(["NMF03", "乱扔垃圾", "2008-09-01", ""])

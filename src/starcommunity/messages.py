@@ -221,6 +221,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Row {row} repeats the header row; it holds no data and was skipped. Delete it.",
         "第{row}行重复了表头行，不含数据，已跳过，请删除该行。",
     ),
+    "totals-row": (
+        "Row {row} sums up the rows above ('{value}'); it was left out, as the tool adds "
+        "up the scores itself. Delete it.",
+        "第{row}行是汇总行（“{value}”），已不计入：本工具自行汇总分数。请删除该行。",
+    ),
     "unknown-item": (
         "Column {column}: '{value}' is not an item of the criteria. Head each score column "
         "with an item id or item name from criteria, or remove the column.",

@@ -119,6 +119,30 @@ FILE_STEMS: dict[str, tuple[str, ...]] = {
 # Clerks often add a total column to a score sheet; it is recomputed, never read.
 TOTAL_COLUMN_KEYS = frozenset(header_key(h) for h in ("合计", "总分", "小计", "total", "得分"))
 
+# ... and a row under the table that sums it up, known by its first filled-in cell
+# (compared as headers are: "合 计：" too); no ID is ever one of these words.
+TOTALS_ROW_KEYS = frozenset(
+    header_key(word)
+    for word in (
+        *("合计", "总计", "小计", "共计", "累计", "平均", "平均分", "平均值", "总分"),
+        *("total", "totals", "sum", "subtotal", "average", "mean"),
+    )
+)
+
+
+# Every totals word holds one of these (a test says so): a file's last bytes without
+# any of them cannot end with a totals row, which spares looking at thousands of tables.
+TOTALS_ROW_HINTS = ("计", "均", "分", "total", "sum", "average", "mean")
+
+
+def is_totals_word(text: object) -> bool:
+    return header_key(text) in TOTALS_ROW_KEYS
+
+
+def may_hold_totals_word(text: str) -> bool:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return any(hint in folded for hint in TOTALS_ROW_HINTS)
+
 
 # A group written in a longer form ("地区办事处星级和谐社区创建和评估小组") is known by
 # the one word in it that names the body; checked in this order.

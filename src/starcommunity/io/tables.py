@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from starcommunity.io.headers import header_key
+from starcommunity.io.headers import header_key, is_totals_word, may_hold_totals_word
 from starcommunity.problems import Report, excel_column_letter
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ class Grid:
     source: Path | None = None
     # what separates the fields: ',', or a tab ("Unicode text") or ';' (_delimiter)
     delimiter: str = ","
+    # False when the last rows hold no totals word (合计 …), seen while reading: most
+    # sheets, which then skip looking at their body's last rows (_without_totals_rows)
+    may_end_with_totals: bool = True
 
     def full_cells(self, report: Report | None = None) -> pd.DataFrame:
         """Every cell of the grid (a lazily read CSV is read in full, as text, once).
@@ -219,6 +222,7 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
     fields = payload.count(delimiter.encode()) + lines
     if _too_wide(width, lines, fields, widths, display, report):
         return None
+    may_end_with_totals = _csv_may_end_with_totals(payload, delimiter)
     if len(payload) <= 1 << 20 and len(sample) < HEADER_SEARCH_ROWS * 4:
         # the sample is the whole file: a clerk's small sheet needs no pandas parse
         whole = _head_from_sample(sample, sample_rows, width, whole=True)
@@ -229,6 +233,7 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
                 cells=_numbered(whole),
                 encoding=encoding,
                 delimiter=delimiter,
+                may_end_with_totals=may_end_with_totals,
             )
     if lazy:
         head = _head_from_sample(sample, sample_rows, width)
@@ -245,6 +250,7 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
                 partial=True,
                 source=source,
                 delimiter=delimiter,
+                may_end_with_totals=may_end_with_totals,
             )
     cells = _csv_cells(payload, width, source=source, sep=delimiter)
     if cells is None:
@@ -253,7 +259,12 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
         if cells is None:
             return None
     return Grid(
-        file=display, sheet=None, cells=_numbered(cells), encoding=encoding, delimiter=delimiter
+        file=display,
+        sheet=None,
+        cells=_numbered(cells),
+        encoding=encoding,
+        delimiter=delimiter,
+        may_end_with_totals=may_end_with_totals,
     )
 
 
@@ -614,6 +625,7 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
                 cells=cells,
                 merged=merged,
                 from_excel=True,
+                may_end_with_totals=_sheet_may_end_with_totals(rows),
             )
         )
     if not grids and not unreadable:
@@ -821,6 +833,8 @@ def make_table(
         body = grid.full_cells(report).loc[header_row + 1 :]
     body = without_blank_rows(body)
     body = _without_repeated_headers(grid, body, header_values, mapping, report)
+    if grid.may_end_with_totals:
+        body = _without_totals_rows(grid, body, report)
     extras: dict[int, str] = {}
     for column_index, value in header_values.items():
         index = int(column_index)
@@ -857,6 +871,73 @@ def _without_repeated_headers(
         for row in repeated:
             report.warn("repeated-header-row", file=grid.file, sheet=grid.sheet, row=int(row))
     return body.drop(index=repeated)
+
+
+def _without_totals_rows(grid: Grid, body: pd.DataFrame, report: Report | None) -> pd.DataFrame:
+    """A 合计 or 平均 row under the table sums up the rows above: left out with a warning,
+    instead of an unknown community and a score above the maximum in every column."""
+    totals = trailing_totals_rows(body)
+    if not totals:
+        return body
+    if report is not None:
+        for row in totals:
+            value = next(cell_text(v) for v in body.loc[row] if not is_blank(v))
+            report.warn("totals-row", file=grid.file, sheet=grid.sheet, row=int(row), value=value)
+    return body.drop(index=totals)
+
+
+def _csv_may_end_with_totals(payload: bytes, delimiter: str) -> bool:
+    """False when the first filled-in cell of none of a CSV's last rows (UTF-8) can be
+    a totals word."""
+    # past the blank rows Excel leaves at the end (",,,,"); a file ending in more
+    # than 64 KB of them is looked at the slow way
+    tail = payload[-(64 << 10) :].rstrip(b'\r\n\t ,;"')[-4096:]
+    if not tail:
+        return True
+    lines = tail.decode("utf-8", errors="ignore").splitlines()
+    filled = [line for line in lines if line.strip(f'{delimiter}" ')]
+    return may_hold_totals_word(
+        " ".join(
+            line.lstrip(f'{delimiter}" ').split(delimiter, 1)[0]
+            for line in filled[-MAX_TOTALS_ROWS:]
+        )
+    )
+
+
+def _sheet_may_end_with_totals(rows: list[list[Any]]) -> bool:
+    """False when the first filled-in cell of none of a sheet's last rows can be a
+    totals word."""
+    firsts: list[str] = []
+    for row in reversed(rows[-1000:]):
+        first = next((value for value in row if not is_blank(value)), None)
+        if first is not None:
+            firsts.append(str(first))
+            if len(firsts) == MAX_TOTALS_ROWS:
+                break
+    else:
+        if len(rows) > 1000:  # 1,000 blank rows at the end: looked at the slow way
+            return True
+    return may_hold_totals_word(" ".join(firsts))
+
+
+# A table ends with at most this many rows that sum it up (合计, then 平均 …)
+MAX_TOTALS_ROWS = 3
+
+
+def trailing_totals_rows(body: pd.DataFrame) -> list[Any]:
+    """The last rows of `body` whose first filled-in cell is a word such as 合计 or
+    平均 (headers.TOTALS_WORDS): they sum up the table, no ID is ever one. Only the last
+    few rows are looked at, so a million-row roster costs nothing more."""
+    found: list[Any] = []
+    tail = body.tail(MAX_TOTALS_ROWS)
+    for row, values in zip(
+        reversed(tail.index), reversed(tail.to_numpy(dtype=object).tolist()), strict=True
+    ):
+        first = next((value for value in values if not is_blank(value)), None)
+        if first is None or not is_totals_word(first):
+            break
+        found.append(row)
+    return found[::-1]
 
 
 def repeated_header_rows(

@@ -47,6 +47,7 @@ from starcommunity.io.tables import (
     read_grids,
     repeated_header_rows,
     table_headers,
+    trailing_totals_rows,
     without_blank_rows,
 )
 from starcommunity.io.writing import GUARDED_CELL, unguarded_csv_value
@@ -535,9 +536,14 @@ def _read_in_halves(
 
     def second_half() -> tuple[dict[str, list[Problem]], dict[str, tuple[str, Any]]] | None:
         body = csv_body_part(grid, start)
-        # a header row repeated in this half is warned about where one read of the file
-        # would warn, among the first half's problems: so that file is read whole
-        if body is None or repeated_header_rows(body, grid.cells.loc[header_row], mapping):
+        # a header row repeated in this half, or a totals row at its end, is warned about
+        # where one read of the file would warn, among the first half's problems: so
+        # that file is read whole
+        if (
+            body is None
+            or repeated_header_rows(body, grid.cells.loc[header_row], mapping)
+            or trailing_totals_rows(without_blank_rows(body))
+        ):
             return None
         table = Table(
             file=grid.file,
