@@ -892,3 +892,50 @@ def test_a_resident_hint_is_one_resident_of_that_community_or_none() -> None:
         ("C3", "7"): "0007",
     }
     assert near.get(("C2", "53"), "absent") is None
+
+
+def test_a_rater_id_in_another_case_or_spacing_is_named(cli: Cli, year: Path) -> None:
+    # 'nmf01-0053' was only 'not a drawn representative', though NMF01-0053 is drawn
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook["欢乐谷社区"]
+    assert (sheet["C3"].value, sheet["C4"].value) == ("NMF01-0053", "NMF01-0226")
+    sheet["C3"] = "nmf01-0053"
+    sheet["C4"] = "NMF01 - 0226"
+    sheet["C5"] = " NMF01-0111 "  # spaces around are stripped on reading: no problem
+    sheet["C6"] = "NMF02-0168"  # like no rep of NMF01 (a rep of NMF02 is none): no hint
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1  # still errors: the values are not repaired
+    messages = {(p["row"], p["value"]): p["message"] for p in find(report, "rater-not-drawn")}
+    assert set(messages) == {(3, "nmf01-0053"), (4, "NMF01 - 0226"), (6, "NMF02-0168")}
+    assert messages[(3, "nmf01-0053")] == (
+        "Row 3, 评分人编号 (C): resident rater 'nmf01-0053' is not a drawn representative or "
+        "alternate of NMF01. Check the id against reps.csv. Did you mean NMF01-0053?"
+    )
+    assert messages[(4, "NMF01 - 0226")].endswith("Did you mean NMF01-0226?")
+    assert messages[(6, "NMF02-0168")].endswith("Check the id against reps.csv.")
+    _, report = problems(cli, year, "--lang", "zh")
+    zh = {p["row"]: p["message"] for p in find(report, "rater-not-drawn")}
+    assert zh[3] == (
+        "第3行评分人编号 (C)：居民评分人“nmf01-0053”不是NMF01社区抽取的代表或候补，"
+        "请对照reps.csv核对。是否应为NMF01-0053？"
+    )
+    result = cli("validate", "--root", year.parent, "--year", year.name)
+    assert result.exit_code == 1
+    assert "Did you mean NMF01-0053?" in result.stderr + result.stdout
+
+
+def test_a_rater_hint_is_one_rep_of_that_community_or_none() -> None:
+    from starcommunity.validate import _NearIds
+
+    near = _NearIds(
+        ["NMF01-0053", "0053", "NMF02-0053", "A-1", "A1"], ["C1", "C1", "C2", "C3", "C3"]
+    )
+    assert near.params("nmf01-0053", "C1") == {
+        "suggest": "NMF01-0053",
+        "suggest_why": "spelling",
+    }
+    assert near.params("53", "C1") == {"suggest": "0053", "suggest_why": "zeros"}
+    assert near.params("nmf01-0053", "C2") == {}  # that ID is C1's
+    assert near.params("a 1", "C3") == {}  # A-1 or A1
+    assert near.params("53", "C9") == {}

@@ -147,13 +147,17 @@ def _zeros_lost(value: object) -> str | None:
     return key if key == value else None
 
 
-def _unique_by(known: Iterable[Any], key: Callable[[Any], str | None]) -> dict[str, Any]:
-    """key -> the one known ID with that key (None where two distinct IDs share it)."""
-    lookup: dict[str, Any] = {}
-    for value in known:
+def _unique_by(
+    known: Iterable[tuple[Any, Any]], key: Callable[[Any], str | None]
+) -> dict[tuple[Any, str], Any]:
+    """(scope, key) -> the one known ID of that scope with that key (None where two
+    distinct IDs share it), from (scope, ID) pairs."""
+    lookup: dict[tuple[Any, str], Any] = {}
+    for scope, value in known:
         k = key(value)
         if k is not None:
-            lookup[k] = value if lookup.get(k, value) == value else None
+            at = (scope, k)
+            lookup[at] = value if lookup.get(at, value) == value else None
     return lookup
 
 
@@ -164,21 +168,28 @@ class _NearIds:
     Excel drops them), or a value that is a known ID in another case or spacing
     (header_key: case, spaces, hyphens, full-width forms). The hint only names it: the
     value stays an error, as a guess could change a result.
+
+    `scopes`, when given, holds one scope per known ID (the community of a drawn
+    resident): an ID is then only named for a value of the same scope, since a
+    resident of another community would be no better a guess than none.
     """
 
-    def __init__(self, known: Iterable[Any]) -> None:
-        known = [value for value in dict.fromkeys(known) if isinstance(value, str)]
-        self.zeros = _unique_by(known, _zeros_key)
-        self.spelling = _unique_by(known, header_key)
+    def __init__(self, known: Iterable[Any], scopes: Iterable[Any] | None = None) -> None:
+        pairs = (
+            zip(scopes, known, strict=True) if scopes is not None else ((None, v) for v in known)
+        )
+        unique = [(scope, v) for scope, v in dict.fromkeys(pairs) if isinstance(v, str)]
+        self.zeros = _unique_by(unique, _zeros_key)
+        self.spelling = _unique_by(unique, header_key)
 
-    def params(self, value: Any) -> dict[str, str]:
+    def params(self, value: Any, scope: Any = None) -> dict[str, str]:
         if not isinstance(value, str):
             return {}
         key = _zeros_lost(value)
-        near = self.zeros.get(key) if key is not None else None
+        near = self.zeros.get((scope, key)) if key is not None else None
         if near is not None and near != value:
             return {"suggest": near, "suggest_why": "zeros"}
-        near = self.spelling.get(header_key(value))
+        near = self.spelling.get((scope, header_key(value)))
         if near is not None and near != value:
             return {"suggest": near, "suggest_why": "spelling"}
         return {}
@@ -699,14 +710,18 @@ def _check_residents_drawn(data: YearData, report: Report, ids: _IdCodes) -> Non
     not_drawn = ~drawn.to_numpy()
     positions = scores.index[residents][not_drawn][:MAX_LISTED_PER_CHECK]
     reported = [(_cell(scores, p, "community_id"), _cell(scores, p, "rater_id")) for p in positions]
-    near = _ids_by_zeros(data.reps, "resident_id", reported)
+    # Only the reps of the communities with a reported rater (a few dozen each, where a
+    # roster holds thousands) are keyed in Python, by zeros and by spelling alike.
+    reps = data.reps
+    mine = reps["community_id"].isin({community for community, _ in reported}).to_numpy()
+    near = _NearIds(reps["resident_id"].to_numpy()[mine], reps["community_id"].to_numpy()[mine])
     for position, (community, rater) in zip(positions, reported, strict=True):
         report.add(
             "rater-not-drawn",
             column="rater_id",
             value=rater,
             community=community,
-            **_zeros_hint(near, community, rater),
+            **near.params(rater, community),
             **_at(scores, position),
         )
 
