@@ -236,12 +236,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "该表缺少指标“{value}”的列，请补上（以指标编号或名称作列名）。",
     ),
     "score-blank": (
-        "Row {row}, {column}: the score is blank. Enter a score (0 is a score; blank is not).",
-        "第{row}行{column}：得分为空，请填写分数（0分也需填写）。",
+        "Row {row}, {column}: the score is blank. Enter a score (0 is a score; blank is "
+        "not).{hint}",
+        "第{row}行{column}：得分为空，请填写分数（0分也需填写）。{hint}",
     ),
     "score-not-number": (
-        "Row {row}, {column}: '{value}' is not a number. Enter a score as a number.",
-        "第{row}行{column}：“{value}”不是数字，请填写数字分数。",
+        "Row {row}, {column}: '{value}' is not a number. Enter a score as a number.{hint}",
+        "第{row}行{column}：“{value}”不是数字，请填写数字分数。{hint}",
     ),
     "score-below-zero": (
         "Row {row}, {column}: the score {value} is below 0. Scores run from 0 to {max}.",
@@ -408,22 +409,40 @@ def _first_at(fields: dict[str, Any], lang: str) -> str:
     return f" of sheet '{sheet}' in {file}" if sheet else f" of {file}"
 
 
+# Why a value was likely meant as `suggest` (the check's `suggest_why`) -> the hint, in
+# English and Chinese; {near} is the suggestion. Without a reason: "Did you mean".
+HINTS: dict[str, tuple[str, str]] = {
+    "zeros": (
+        " Did you mean {near}? Excel may have dropped its leading zeros: store the cell "
+        "as text (format the column as Text, or type an apostrophe first: '{near}).",
+        "是否应为{near}？Excel可能去掉了编号开头的0：请把该单元格存为文本"
+        "（将该列设置为“文本”格式，或先输入英文单引号再输入：'{near}）。",
+    ),
+    "decimal-comma": (
+        " Did you mean {near}? Use a point for decimals, not a comma.",
+        "是否应为{near}？小数点请用英文句点“.”，不要用逗号。",
+    ),
+    "unit": (
+        " Write the number alone, without 分 or another unit: {near}.",
+        "请只填写数字，不要带“分”等单位：{near}。",
+    ),
+    "percent": (
+        " Scores are points, not a percent: enter the points this item earns, without %.",
+        "得分按分值填写，不是百分比：请填写该项所得分数，不要带%。",
+    ),
+    "formula": (
+        " This cell holds a formula ({near}) with no saved value: open the file in Excel "
+        "or WPS and save it.",
+        "该单元格是公式（{near}），但没有保存计算结果：请用Excel或WPS打开该文件并保存。",
+    ),
+}
+DID_YOU_MEAN = (" Did you mean {near}?", "是否应为{near}？")
+
+
 def _hint(fields: dict[str, Any], lang: str) -> str:
-    """The one known ID an unknown one was likely meant to be (the check passes it as
-    `suggest`, and why as `suggest_why`); empty when there is none."""
+    """What a value was likely meant to be (the check passes it as `suggest`, and why
+    as `suggest_why`): a known ID, a number as typed; empty when there is none."""
     if "suggest" not in fields:
         return ""
-    near = fields["suggest"]
-    if fields.get("suggest_why") == "zeros":
-        if lang == "zh":
-            return (
-                f"是否应为{near}？Excel可能去掉了编号开头的0：请把该单元格存为文本"
-                f"（将该列设置为“文本”格式，或先输入英文单引号再输入：'{near}）。"
-            )
-        return (
-            f" Did you mean {near}? Excel may have dropped its leading zeros: store the cell "
-            f"as text (format the column as Text, or type an apostrophe first: '{near})."
-        )
-    if lang == "zh":
-        return f"是否应为{near}？"
-    return f" Did you mean {near}?"
+    english, chinese = HINTS.get(str(fields.get("suggest_why")), DID_YOU_MEAN)
+    return (chinese if lang == "zh" else english).format(near=fields["suggest"])

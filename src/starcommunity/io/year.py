@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import threading
 import tomllib
 import unicodedata
@@ -404,6 +405,32 @@ def parse_numbers(
         # Excel: any number stored as text; CSV: only text that needed NFKC to parse.
         repaired[needs[ok if from_excel else (ok & failed)]] = True
     return series(values), series(blank), series(not_a_number), series(repaired)
+
+
+# Mistakes typing a score, on the text as read (NFKC: ４，５ is 4,5, ％ is %). A comma
+# before three digits may group thousands (4,500), so only one or two digits count.
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]{1,2}")
+_NUMBER = r"([+-]?[0-9]+(?:[.,][0-9]{1,2}|\.[0-9]+)?)"
+_WITH_UNIT = re.compile(_NUMBER + r"\s*(?:分|points?|pts?)\.?", re.IGNORECASE)
+_PERCENT = re.compile(_NUMBER + r"\s*%")
+
+
+def score_hint(text: str) -> dict[str, str]:
+    """The hint params for a score that is not a number but was likely meant as one
+    (4,5 / 4.5分 / 90%), as the messages' {hint} takes them; {} for anything else.
+    The value stays an error: a guess must not change a result."""
+    if _DECIMAL_COMMA.fullmatch(text):
+        return {"suggest": text.replace(",", "."), "suggest_why": "decimal-comma"}
+    if (match := _WITH_UNIT.fullmatch(text)) is not None:
+        return {"suggest": match.group(1).replace(",", "."), "suggest_why": "unit"}
+    if (match := _PERCENT.fullmatch(text)) is not None:
+        return {"suggest": match.group(1).replace(",", "."), "suggest_why": "percent"}
+    return {}
+
+
+def score_hints(texts: list[str]) -> dict[str, dict[str, str]]:
+    """score_hint of each distinct text: a hundred thousand bad cells repeat a few values."""
+    return {text: score_hint(text) for text in dict.fromkeys(texts)}
 
 
 class _BytesRead:
@@ -1642,14 +1669,17 @@ def _score_block(
             (("score-blank", blank), ("score-not-number", not_a_number))
         ):
             chosen, counts = _first_per_table(mask, owner, 5000)
-            for position in chosen:
+            texts = [cell_text(raw.iat[position]) for position in chosen]
+            hints = score_hints(texts) if code == "score-not-number" else {}
+            for position, text in zip(chosen, texts, strict=True):
                 number = int(owner[position])
                 deferred.add(
                     (number, _SCORES, k * 5 + step * 2),
                     code,
                     column=tables[number].column_label(item_id),
-                    value=cell_text(raw.iat[position]),
+                    value=text,
                     item=item_id,
+                    **hints.get(text, {}),
                     **where(position),
                 )
             for number, count in counts.items():
