@@ -1012,3 +1012,73 @@ def test_score_hints_are_worked_out_once_per_distinct_value(
     assert len(bad) == len(rows) - 1 > 50
     assert sorted(seen) == ["4,5", "90%"]
     assert all("Did you mean 4.5?" in p["message"] for p in bad if p["value"] == "4,5")
+
+
+COMMITTEE = Path("sheets/区农委评分.xlsx")
+
+
+def test_a_formula_with_no_saved_value_is_named_in_the_blank_score_message(
+    cli: Cli, year: Path
+) -> None:
+    # A workbook written by a script (openpyxl here) holds formulas without their
+    # results until Excel or WPS saves it: the cell was read, and reported, as blank.
+    workbook = openpyxl.load_workbook(year / COMMITTEE)
+    sheet = workbook["区农委"]
+    sheet["F3"] = "=4+0.5"
+    sheet["G3"] = None  # blank, and no formula: the message as before
+    workbook.save(year / COMMITTEE)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1  # still an error: the tool does not compute the formula
+    blank = {p["cell"]: p["message"] for p in find(report, "score-blank")}
+    assert blank == {
+        "F3": "Row 3, A1 (F): the score is blank. Enter a score (0 is a score; blank is not). "
+        "This cell holds a formula (=4+0.5) with no saved value: open the file in Excel or "
+        "WPS and save it.",
+        "G3": "Row 3, A2 (G): the score is blank. Enter a score (0 is a score; blank is not).",
+    }
+    _, report = problems(cli, year, "--lang", "zh")
+    zh = {p["cell"]: p["message"] for p in find(report, "score-blank")}
+    assert zh["F3"] == (
+        "第3行A1 (F)：得分为空，请填写分数（0分也需填写）。"
+        "该单元格是公式（=4+0.5），但没有保存计算结果：请用Excel或WPS打开该文件并保存。"
+    )
+    assert zh["G3"].endswith("（0分也需填写）。")
+    result = cli("validate", "--root", year.parent, "--year", year.name, "--format", "csv")
+    assert result.exit_code == 1
+    assert "holds a formula (=4+0.5) with no saved value" in result.stdout
+
+
+def test_unsaved_formulas_reads_only_formulas_without_a_value(tmp_path: Path) -> None:
+    """Shared formulas, a saved empty text, a namespace prefix: as Excel and other
+    writers put them."""
+    import zipfile
+
+    from starcommunity.io.tables import unsaved_formulas
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    sheet = (
+        f'<x:worksheet xmlns:x="{main}"><x:sheetData><x:row r="2">'
+        '<x:c r="A2"><x:f t="shared" ref="A2:A3" si="0">B2*2</x:f></x:c>'
+        '<x:c r="B2"><x:v>1</x:v></x:c>'
+        '<x:c r="C2" t="str"><x:f>IF(B2&gt;5,"x","")</x:f><x:v></x:v></x:c>'
+        '<x:c r="D2"><x:f>B2</x:f><x:v>1</x:v></x:c>'
+        '</x:row><x:row r="3"><x:c r="A3"><x:f t="shared" si="0"/></x:c></x:row>'
+        "</x:sheetData></x:worksheet>"
+    )
+    path = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="表1" sheetId="1" r:id="rId7"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId7" Target="worksheets/s.xml" Type="x"/></Relationships>',
+        )
+        archive.writestr("xl/worksheets/s.xml", sheet)
+    wanted = {"表1": {"A2", "A3", "B2", "C2", "D2"}, "其他": {"A2"}}
+    assert unsaved_formulas(path, wanted) == {("表1", "A2"): "=B2*2", ("表1", "A3"): "=…"}
+    assert unsaved_formulas(tmp_path / "missing.xlsx", wanted) == {}

@@ -537,6 +537,97 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
+def unsaved_formulas(path: Path, cells: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+    """(sheet, address) -> formula ('=A2+B2', '=…' where shared from another cell) for
+    the cells asked for ({sheet: {'D7', ...}}) that hold a formula with no saved value.
+
+    calamine reads such a cell (a workbook written by a script, never opened in Excel)
+    as blank and has no way to tell (python-calamine 0.9 gives no formulas), so only
+    the sheets asked for are read again here, as XML: nothing is spent on a workbook
+    without blank scores. A workbook that cannot be read so gives {}: the message just
+    stays without the hint. Excel saves a formula whose result is text, the empty text
+    too, with t="str" and its value: that is a saved value.
+    """
+    import posixpath
+    import xml.etree.ElementTree as ElementTree
+
+    found: dict[tuple[str, str], str] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _sheet_parts(archive)
+            for sheet, wanted in cells.items():
+                part = parts.get(sheet)
+                if part is None or not wanted:
+                    continue
+                name = posixpath.normpath(
+                    part.lstrip("/") if part.startswith("/") else f"xl/{part}"
+                )
+                with archive.open(name) as xml:
+                    for _, element in ElementTree.iterparse(xml):
+                        if _local(element.tag) != "c":
+                            continue
+                        address = element.get("r")
+                        if address in wanted:
+                            formula = _unsaved_formula(element)
+                            if formula is not None:
+                                found[(sheet, address)] = formula
+                        element.clear()
+    except (
+        KeyError,
+        OSError,
+        ValueError,
+        RuntimeError,  # an encrypted part
+        NotImplementedError,  # a compression method zipfile lacks
+        zipfile.BadZipFile,
+        ElementTree.ParseError,
+        zlib.error,
+    ):
+        return {}
+    return found
+
+
+def _local(tag: str) -> str:
+    """An XML tag without its namespace: {…/main}c and x:c (as some writers put it) -> c."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part's target as the workbook's relationships give it."""
+    import xml.etree.ElementTree as ElementTree
+
+    relationship = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    targets = {
+        element.get("Id"): element.get("Target", "")
+        for element in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        if _local(element.tag) == "Relationship"
+    }
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    return {
+        element.get("name", ""): targets[element.get(relationship)]
+        for element in workbook.iter()
+        if _local(element.tag) == "sheet" and element.get(relationship) in targets
+    }
+
+
+def _unsaved_formula(cell: Any) -> str | None:
+    """'=formula' for a <c> element holding a formula and no saved value, else None."""
+    formula = value = None
+    for child in cell:
+        tag = _local(child.tag)
+        if tag == "f":
+            formula = child
+        elif tag == "v":
+            value = child
+    if formula is None:
+        return None
+    if value is not None and (value.text or cell.get("t") == "str"):
+        return None
+    text = (formula.text or "").strip()
+    if not text:  # a shared formula's other cells hold only its index
+        return "=…"
+    return f"={text}" if len(text) <= 60 else f"={text[:59]}…"
+
+
 @contextlib.contextmanager
 def native_stderr_silenced() -> Iterator[None]:
     """Keep native code from writing to file descriptor 2 while it runs.

@@ -1055,9 +1055,45 @@ def load_year(
     except BaseException:
         sheets.cancel()
         raise
+    if scores:
+        _name_unsaved_formulas(folder, report)
     if not scores:  # not read, but still inputs: no output may ever be written over one
         data.input_files.extend(sheet_files(folder))
     return data, report
+
+
+def _name_unsaved_formulas(folder: Path, report: Report) -> None:
+    """A blank score in a workbook that holds a formula there with no saved value says
+    so (the cure is opening and saving it in Excel or WPS, not typing the score).
+
+    Only workbooks that have blank scores are opened again, and only their sheets with
+    blank scores are looked at: the reading of a year without them costs nothing more.
+    """
+    from dataclasses import replace
+
+    from starcommunity.io.tables import unsaved_formulas
+
+    wanted: dict[str, dict[str, set[str]]] = {}
+    for problem in report.problems:
+        if (
+            problem.code == "score-blank"
+            and problem.sheet
+            and problem.cell is not None
+            and Path(problem.file or "").suffix.lower() in EXCEL_SUFFIXES
+        ):
+            wanted.setdefault(problem.file or "", {}).setdefault(problem.sheet, set()).add(
+                problem.cell
+            )
+    if not wanted:
+        return
+    found = {file: unsaved_formulas(folder / file, cells) for file, cells in wanted.items()}
+    for position, problem in enumerate(report.problems):
+        if problem.code != "score-blank" or problem.file not in found:
+            continue
+        formula = found[problem.file or ""].get((problem.sheet or "", problem.cell or ""))
+        if formula is not None:
+            params = (*problem.params, ("suggest", formula), ("suggest_why", "formula"))
+            report.problems[position] = replace(problem, params=tuple(sorted(params)))
 
 
 def _read_people_and_flags(
