@@ -32,11 +32,12 @@ import csv
 import io
 import json
 import math
+import random
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -378,3 +379,342 @@ def test_samples_agree_with_the_oracle(year: str) -> None:
         assert by_id["NMF01"].total == Decimal("90.13")
         assert by_id["NMF05"].disqualified == ["major_accident"]
         assert by_id["NMF05"].rank is None and by_id["NMF05"].total == Decimal("81.73")
+
+
+# --- 2. generated years in the canonical CSV form ------------------------------------
+
+ItemScores = list[Decimal]
+Scores = dict[str, dict[str, list[ItemScores]]]  # community -> group -> raters
+RATER_PREFIX = {"committee": "C", "office": "O"}
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def write_year(
+    folder: Path,
+    scores: Scores,
+    items: Sequence[tuple[str, Decimal]],
+    scheme: str,
+    flags: Sequence[tuple[str, str]] = (),
+    areas: Sequence[str] = ("南磨房地区",),
+) -> None:
+    """communities, criteria, reps (reps + one alternate, who scores for rep #1 in
+    every third community), one score sheet per group, flags, scheme.toml."""
+    ids = list(scores)
+    write_csv(
+        folder / "communities.csv",
+        ["community_id", "name", "area"],
+        [[c, f"{c}社区", areas[i % len(areas)]] for i, c in enumerate(ids)],
+    )
+    write_csv(
+        folder / "criteria.csv",
+        ["item_id", "category", "name", "max_points"],
+        [[item, "测试", f"指标{item}", maximum] for item, maximum in items],
+    )
+    reps, sheets = [], {g: [] for g in GROUPS}  # type: dict[str, list[list[object]]]
+    for index, cid in enumerate(ids):
+        residents = len(scores[cid].get("residents", []))
+        for order in range(1, residents + 2):
+            role = "rep" if order <= residents else "alternate"
+            reps.append([cid, order, f"{cid}-R{order:02d}", f"居民{cid}{order}", role])
+        for group in GROUPS:
+            for number, rater in enumerate(scores[cid].get(group, []), start=1):
+                if group == "residents":
+                    if number == 1 and index % 3 == 0:
+                        number = residents + 1  # the alternate came instead
+                    who = f"{cid}-R{number:02d}"
+                else:
+                    who = f"{RATER_PREFIX[group]}{number:02d}"
+                sheets[group].append([cid, group, who, f"评分人{who}", *rater])
+    write_csv(folder / "reps.csv", ["community_id", "order", "resident_id", "name", "role"], reps)
+    header = ["community_id", "group", "rater_id", "rater_name", *(i for i, _m in items)]
+    for group, rows in sheets.items():
+        if rows:
+            write_csv(folder / "sheets" / f"{group}.csv", header, rows)
+    if flags:
+        write_csv(
+            folder / "flags.csv",
+            ["community_id", "flag", "date", "note"],
+            [[c, flag, "2010-06-01", ""] for c, flag in flags],
+        )
+    (folder / "scheme.toml").write_text(scheme, encoding="utf-8")
+
+
+def scheme_text(
+    raters: Mapping[str, int],
+    *,
+    weights: Sequence[str] = ("0.15", "0.15", "0.70"),
+    stars: str = 'policy = "thirds"',
+    trim: int = 0,
+    trim_min: int = 5,
+) -> str:
+    return "\n".join(
+        [
+            "[weights]",
+            *(f"{g} = {w}" for g, w in zip(GROUPS, weights, strict=True)),
+            "[raters]",
+            *(f"{g} = {raters[g]}" for g in GROUPS),
+            "[scoring]",
+            f"trim = {trim}",
+            f"trim_min = {trim_min}",
+            "[stars]",
+            stars,
+            "",
+        ]
+    )
+
+
+@dataclass
+class Generated:
+    scores: Scores
+    items: list[tuple[str, Decimal]]
+    raters: dict[str, int]
+    flags: list[tuple[str, str]]
+
+
+def generate(rng: random.Random, *, ties: bool = False) -> Generated:
+    """6-40 communities, three items, random scores in steps of 0.5, 0.25 or 0.01.
+
+    Residents and office have the same count in every community (an exact count),
+    committee 1-5 raters (a minimum). With ``ties`` the communities copy one of a few
+    templates, so equal totals are common, at star boundaries too.
+    """
+    n = rng.randint(6, 40)
+    items = [("A1", Decimal(40)), ("A2", Decimal(30)), ("B1", Decimal("30"))]
+    step = rng.choice([Decimal("0.5"), Decimal("0.25"), Decimal("0.01")])
+    counts = {"committee": rng.randint(1, 3), "office": rng.randint(2, 7)}
+    counts["residents"] = rng.randint(3, 9)
+
+    def rater(level: float) -> ItemScores:
+        out = []
+        for _item, maximum in items:
+            value = Decimal(repr(float(maximum) * min(1.0, rng.gauss(level, 0.08))))
+            out.append(max(Decimal(0), (value / step).to_integral_value() * step))
+        return out
+
+    def community() -> dict[str, list[ItemScores]]:
+        level = rng.uniform(0.55, 0.97)
+        return {
+            "committee": [rater(level) for _ in range(rng.randint(counts["committee"], 5))],
+            "office": [rater(level) for _ in range(counts["office"])],
+            "residents": [rater(level) for _ in range(counts["residents"])],
+        }
+
+    templates = [community() for _ in range(max(3, n // 4))] if ties else []
+    scores: Scores = {}
+    for i in range(1, n + 1):
+        scores[f"G{i:02d}"] = rng.choice(templates) if ties else community()
+    flagged = rng.sample(sorted(scores), rng.randint(0, 2))
+    flags = [
+        (c, rng.choice(["major_crime", "发生重大安全事故", "出现超计划生育"])) for c in flagged
+    ]
+    return Generated(scores, items, counts, flags)
+
+
+def star_section(policy: str, rng: random.Random, totals: Sequence[Decimal]) -> str:
+    if policy == "thirds":
+        return 'policy = "thirds"'
+    if policy == "shares":
+        five, four = rng.choice([("0.2", "0.3"), ("0.25", "0.35"), ("0.1", "0.5"), ("0.3", "0.3")])
+        return f'policy = "shares"\nfive = {five}\nfour = {four}'
+    # thresholds exactly at published totals: a total equal to a minimum is at that level
+    distinct = sorted(set(totals))
+    picks = sorted(rng.sample(distinct, min(3, len(distinct))), reverse=True)
+    picks += [picks[-1]] * (3 - len(picks))  # equal minima: the higher level wins
+    return 'policy = "thresholds"\n' + "\n".join(
+        f"{level} = {value}" for level, value in zip(("five", "four", "three"), picks, strict=True)
+    )
+
+
+WEIGHTS = [("0.15", "0.15", "0.70"), ("0.2", "0.3", "0.5"), ("0.1", "0.25", "0.65")]
+
+
+def build(
+    folder: Path, seed: int, policy: str, *, ties: bool = False, trim: bool = False
+) -> list[Community]:
+    rng = random.Random(seed)
+    g = generate(rng, ties=ties)
+    weights = rng.choice(WEIGHTS)
+    trim_min = rng.choice([2, 3, 5])
+    options: dict[str, Any] = {"weights": weights, "trim": int(trim), "trim_min": trim_min}
+    write_year(folder, g.scores, g.items, scheme_text(g.raters, **options), g.flags, ("东", "西"))
+    if policy != "thirds":  # thresholds and shares are set once the totals are known
+        totals = [c.total for c in oracle(folder) if c.total is not None and c.rank]
+        stars = star_section(policy, rng, totals)
+        (folder / "scheme.toml").write_text(
+            scheme_text(g.raters, stars=stars, **options), encoding="utf-8"
+        )
+    return oracle(folder)
+
+
+@pytest.mark.parametrize("policy", ["thirds", "shares", "thresholds"])
+@pytest.mark.parametrize("seed", range(6))
+def test_generated_years(tmp_path: Path, seed: int, policy: str) -> None:
+    expected = build(tmp_path / "2010", seed, policy, trim=seed % 2 == 1)
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0, tool
+    assert_same(tool, expected)
+    assert any(c.stars == 5 for c in expected)
+
+
+@pytest.mark.parametrize("policy", ["thirds", "shares", "thresholds"])
+@pytest.mark.parametrize("seed", range(10, 14))
+def test_generated_years_with_ties(tmp_path: Path, seed: int, policy: str) -> None:
+    expected = build(tmp_path / "2010", seed, policy, ties=True, trim=seed % 2 == 0)
+    ranks = [c.rank for c in expected if c.rank is not None]
+    assert len(set(ranks)) < len(ranks)  # the case is there: shared ranks
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0, tool
+    assert_same(tool, expected)
+
+
+# --- 3. hand-made years for the edges ------------------------------------------------
+
+ONE_ITEM = [("A1", Decimal(100))]
+
+
+def flat(totals: Mapping[str, Sequence[str]], groups: Sequence[str] = GROUPS) -> Scores:
+    """Each community's raters, the same list of one-item totals in every group."""
+    return {c: {g: [[Decimal(t)] for t in ts] for g in groups} for c, ts in totals.items()}
+
+
+@pytest.mark.parametrize("policy", ["thirds", "shares"])
+def test_ties_at_both_star_boundaries(tmp_path: Path, policy: str) -> None:
+    # thirds over 9: five = 3, four = 3; shares 0.3 / 0.35: five = ceil(2.7) = 3,
+    # four = ceil(5.85) - 3 = 3. T03/T04 tie across the first boundary (rank 3 <= 3:
+    # both five stars), T06/T07 across the second (rank 6 <= 6: both four stars).
+    # T03 (84.996) and T04 (85.004) differ but publish 85.00, so they share rank 3.
+    totals = {
+        "T01": ["95"],
+        "T02": ["90"],
+        "T03": ["84.996"],
+        "T04": ["85.004"],
+        "T05": ["80"],
+        "T06": ["75"],
+        "T07": ["75"],
+        "T08": ["70"],
+        "T09": ["60"],
+    }
+    stars = (
+        'policy = "thirds"' if policy == "thirds" else 'policy = "shares"\nfive = 0.3\nfour = 0.35'
+    )
+    raters = {"committee": 1, "office": 1, "residents": 1}
+    write_year(tmp_path / "2010", flat(totals), ONE_ITEM, scheme_text(raters, stars=stars))
+    expected = oracle(tmp_path / "2010")
+    by_id = {c.community_id: c for c in expected}
+    assert [c.rank for c in expected] == [1, 2, 3, 3, 5, 6, 6, 8, 9]
+    assert [c.community_id for c in expected][2:4] == ["T03", "T04"]  # tie: by id
+    assert by_id["T03"].total == by_id["T04"].total == Decimal("85.00")
+    assert [c.stars for c in expected] == [5, 5, 5, 5, 4, 4, 4, 3, 3]
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0
+    assert_same(tool, expected)
+
+
+def test_half_up_not_bankers(tmp_path: Path) -> None:
+    # H1: every group's mean is 80.125 (80.12 and 80.13), so the total is 80.125.
+    # H2: 0.15 x 80 + 0.15 x 80.3 + 0.7 x 80 = 80.045. H3: 70.0149 for contrast.
+    # Half-up gives 80.13 and 80.05; banker's rounding would give 80.12 and 80.04.
+    scores: Scores = {
+        "H1": {g: [[Decimal("80.12")], [Decimal("80.13")]] for g in GROUPS},
+        "H2": {g: [[Decimal(80)], [Decimal(80)]] for g in GROUPS},
+        "H3": {g: [[Decimal("70.0149")], [Decimal("70.0149")]] for g in GROUPS},
+    }
+    scores["H2"]["office"] = [[Decimal("80.2")], [Decimal("80.4")]]
+    raters = {"committee": 2, "office": 2, "residents": 2}
+    write_year(tmp_path / "2010", scores, ONE_ITEM, scheme_text(raters))
+    expected = oracle(tmp_path / "2010")
+    by_id = {c.community_id: c for c in expected}
+    assert by_id["H1"].exact == Fraction("80.125") and by_id["H1"].total == Decimal("80.13")
+    assert by_id["H2"].exact == Fraction("80.045") and by_id["H2"].total == Decimal("80.05")
+    assert by_id["H3"].total == Decimal("70.01")
+    for cid in ("H1", "H2"):
+        exact = Decimal(by_id[cid].exact.numerator) / by_id[cid].exact.denominator  # type: ignore[union-attr]
+        assert exact.quantize(Decimal("0.01"), ROUND_HALF_EVEN) != by_id[cid].total
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0
+    assert_same(tool, expected)
+    assert [r["rank"] for r in tool] == [1, 2, 3]  # H1 (80.13) above H2 (80.05)
+
+
+def test_trim_drops_one_highest_and_lowest(tmp_path: Path) -> None:
+    # trim = 1, trim_min = 3: a group of 4 raters is trimmed, a group of 3 is not.
+    scores: Scores = {
+        "R1": {
+            "committee": [[Decimal(t)] for t in ("10", "70", "80", "100")],  # -> 75
+            "office": [[Decimal(t)] for t in ("60", "70", "95")],  # not trimmed -> 75
+            "residents": [[Decimal(t)] for t in ("0", "75", "75", "100")],  # -> 75
+        },
+        "R2": {
+            "committee": [[Decimal(t)] for t in ("76", "76", "76")],
+            "office": [[Decimal(t)] for t in ("76", "76", "76")],
+            "residents": [[Decimal(t)] for t in ("76", "76", "76", "76")],
+        },
+    }
+    raters = {"committee": 3, "office": 3, "residents": 4}
+    write_year(tmp_path / "2010", scores, ONE_ITEM, scheme_text(raters, trim=1, trim_min=3))
+    expected = oracle(tmp_path / "2010")
+    r1 = next(c for c in expected if c.community_id == "R1")
+    assert (r1.groups["committee"], r1.groups["office"], r1.groups["residents"]) == (75, 75, 75)
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0
+    assert_same(tool, expected)
+
+
+def test_disqualified_is_not_counted_in_the_split(tmp_path: Path) -> None:
+    # Seven communities, the best one disqualified: n = 6, five = 2, four = 2.
+    totals = {f"D{i}": [str(100 - 5 * i)] for i in range(1, 8)}
+    raters = {"committee": 1, "office": 1, "residents": 1}
+    flags = [("D1", "与“法轮功”邪教组织斗争不力"), ("D1", "major_crime"), ("D4", "major_crime")]
+    write_year(tmp_path / "2010", flat(totals), ONE_ITEM, scheme_text(raters), flags)
+    expected = oracle(tmp_path / "2010")
+    assert [(c.community_id, c.rank, c.stars) for c in expected] == [
+        ("D2", 1, 5),
+        ("D3", 2, 5),
+        ("D5", 3, 4),
+        ("D6", 4, 4),
+        ("D7", 5, 3),
+        ("D1", None, None),  # unranked after, by total
+        ("D4", None, None),
+    ]
+    assert expected[-2].disqualified == ["anti_cult_failure", "major_crime"]
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0
+    assert_same(tool, expected)
+
+
+def test_community_missing_a_group_is_not_ranked(tmp_path: Path) -> None:
+    totals = {"M1": ["80"], "M2": ["90"], "M3": ["85"], "M4": ["70"]}
+    scores = flat(totals)
+    del scores["M3"]["office"]
+    raters = {"committee": 1, "office": 1, "residents": 1}
+    write_year(tmp_path / "2010", scores, ONE_ITEM, scheme_text(raters))
+    expected = oracle(tmp_path / "2010")
+    m3 = next(c for c in expected if c.community_id == "M3")
+    assert not m3.complete and m3.total is None and m3.rank is None and m3.stars is None
+    assert [c.community_id for c in expected] == ["M2", "M1", "M4", "M3"]
+    # rank refuses (exit 1, SPEC 5) and prints the problem report instead of the ranking
+    code, report = invoke("rank", tmp_path, "2010")
+    assert code == 1
+    assert report["valid"] is False
+    assert [(e["code"], e["message"].split(":")[0]) for e in report["errors"]] == [
+        ("group-missing", "M3")
+    ]
+    # score shows the year in progress: the same group scores and totals, M3 without one
+    code, scored = invoke("score", tmp_path, "2010")
+    assert code == 0
+    by_id = {c.community_id: c for c in expected}
+    assert sorted(r["community_id"] for r in scored) == sorted(by_id)
+    for record in scored:
+        c = by_id[record["community_id"]]
+        for group in GROUPS:
+            assert close(record[group], c.groups[group]), (c.community_id, group)
+        got = None if record["total"] is None else Decimal(repr(record["total"]))
+        assert got == c.total and record["complete"] == c.complete
