@@ -526,6 +526,7 @@ def star_section(policy: str, rng: random.Random, totals: Sequence[Decimal]) -> 
         return f'policy = "shares"\nfive = {five}\nfour = {four}'
     # thresholds exactly at published totals: a total equal to a minimum is at that level
     distinct = sorted(set(totals))
+    distinct = distinct[1:] if len(distinct) > 1 else distinct  # someone below three
     picks = sorted(rng.sample(distinct, min(3, len(distinct))), reverse=True)
     picks += [picks[-1]] * (3 - len(picks))  # equal minima: the higher level wins
     return 'policy = "thresholds"\n' + "\n".join(
@@ -562,6 +563,8 @@ def test_generated_years(tmp_path: Path, seed: int, policy: str) -> None:
     assert code == 0, tool
     assert_same(tool, expected)
     assert any(c.stars == 5 for c in expected)
+    if policy == "thresholds":  # below the three-star minimum: ranked, no star
+        assert any(c.rank is not None and c.stars is None for c in expected)
 
 
 @pytest.mark.parametrize("policy", ["thirds", "shares", "thresholds"])
@@ -578,6 +581,7 @@ def test_generated_years_with_ties(tmp_path: Path, seed: int, policy: str) -> No
 # --- 3. hand-made years for the edges ------------------------------------------------
 
 ONE_ITEM = [("A1", Decimal(100))]
+ONE_EACH = {"committee": 1, "office": 1, "residents": 1}
 
 
 def flat(totals: Mapping[str, Sequence[str]], groups: Sequence[str] = GROUPS) -> Scores:
@@ -605,7 +609,7 @@ def test_ties_at_both_star_boundaries(tmp_path: Path, policy: str) -> None:
     stars = (
         'policy = "thirds"' if policy == "thirds" else 'policy = "shares"\nfive = 0.3\nfour = 0.35'
     )
-    raters = {"committee": 1, "office": 1, "residents": 1}
+    raters = ONE_EACH
     write_year(tmp_path / "2010", flat(totals), ONE_ITEM, scheme_text(raters, stars=stars))
     expected = oracle(tmp_path / "2010")
     by_id = {c.community_id: c for c in expected}
@@ -613,6 +617,24 @@ def test_ties_at_both_star_boundaries(tmp_path: Path, policy: str) -> None:
     assert [c.community_id for c in expected][2:4] == ["T03", "T04"]  # tie: by id
     assert by_id["T03"].total == by_id["T04"].total == Decimal("85.00")
     assert [c.stars for c in expected] == [5, 5, 5, 5, 4, 4, 4, 3, 3]
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0
+    assert_same(tool, expected)
+
+
+def test_thresholds_on_published_totals(tmp_path: Path) -> None:
+    # P2's exact total 79.996 publishes 80.00, which meets four = 80 (the published
+    # total is compared); P4 is below three = 60: it keeps rank 4 and gets no star.
+    totals = {"P1": ["90"], "P2": ["79.996"], "P3": ["60"], "P4": ["59.994"]}
+    stars = 'policy = "thresholds"\nfive = 90\nfour = 80\nthree = 60'
+    write_year(tmp_path / "2010", flat(totals), ONE_ITEM, scheme_text(ONE_EACH, stars=stars))
+    expected = oracle(tmp_path / "2010")
+    assert [(c.community_id, c.rank, c.stars) for c in expected] == [
+        ("P1", 1, 5),
+        ("P2", 2, 4),
+        ("P3", 3, 3),
+        ("P4", 4, None),
+    ]
     code, tool = invoke("rank", tmp_path, "2010")
     assert code == 0
     assert_same(tool, expected)
@@ -671,7 +693,7 @@ def test_trim_drops_one_highest_and_lowest(tmp_path: Path) -> None:
 def test_disqualified_is_not_counted_in_the_split(tmp_path: Path) -> None:
     # Seven communities, the best one disqualified: n = 6, five = 2, four = 2.
     totals = {f"D{i}": [str(100 - 5 * i)] for i in range(1, 8)}
-    raters = {"committee": 1, "office": 1, "residents": 1}
+    raters = ONE_EACH
     flags = [("D1", "与“法轮功”邪教组织斗争不力"), ("D1", "major_crime"), ("D4", "major_crime")]
     write_year(tmp_path / "2010", flat(totals), ONE_ITEM, scheme_text(raters), flags)
     expected = oracle(tmp_path / "2010")
@@ -694,7 +716,7 @@ def test_community_missing_a_group_is_not_ranked(tmp_path: Path) -> None:
     totals = {"M1": ["80"], "M2": ["90"], "M3": ["85"], "M4": ["70"]}
     scores = flat(totals)
     del scores["M3"]["office"]
-    raters = {"committee": 1, "office": 1, "residents": 1}
+    raters = ONE_EACH
     write_year(tmp_path / "2010", scores, ONE_ITEM, scheme_text(raters))
     expected = oracle(tmp_path / "2010")
     m3 = next(c for c in expected if c.community_id == "M3")
@@ -723,8 +745,6 @@ def test_community_missing_a_group_is_not_ranked(tmp_path: Path) -> None:
 # --- 4. disagreements: the tool against SPEC 3.4 / 3.5 read literally ----------------
 # Each case has a passing test of what the oracle says (so that a mistake in the
 # oracle cannot hide behind the xfail) and a strict xfail comparing with the tool.
-
-ONE_EACH = {"committee": 1, "office": 1, "residents": 1}
 
 
 def near_half_year(folder: Path) -> list[Community]:
