@@ -7,6 +7,10 @@ is exact (item scores as Decimal, means and weighted totals as Fraction, weights
 from scheme.toml as Decimal), so "round half-up to 2 decimals" is applied to the
 exact total, with no float in between.
 
+The samples (2008, 2009) are read in full by the oracle's own readers: GBK and BOM
+CSV, workbooks with title and blank rows above the header, Chinese headers, item
+columns headed by the item's name, numbers stored as text, a full-width digit.
+
 Compared, for every community: committee / office / residents (to 1e-9), total
 (exactly, after rounding), rank, stars, disqualified, and the order of the JSON array.
 
@@ -21,6 +25,8 @@ Readings chosen where SPEC is not explicit (the tool agrees with each):
   community_id. This follows the tool's documented behaviour (scoring.evaluate).
 - trim: in a group with more than trim_min raters, drop the `trim` lowest and `trim`
   highest totals (which of two equal totals is dropped does not change the mean).
+  SPEC does not say what happens when that would empty the group (trim_min < 2 x
+  trim); the tool then keeps every total. No test here reaches that case.
 - A community missing a weighted group is incomplete: `rank` exits 1 (SPEC section 5:
   "1 the data is wrong (... incomplete groups ...)") and prints the problem report,
   not the ranking; there the oracle checks `score --format json` for the totals.
