@@ -750,10 +750,10 @@ def test_community_missing_a_group_is_not_ranked(tmp_path: Path) -> None:
 
 # --- 4. past nine decimals: the tool against SPEC 3.4 / 3.5 read literally -----------
 # Each case has a test of what the oracle says (so that a mistake in the oracle cannot
-# hide behind the comparison) and a comparison with the tool. A total within 1e-9 of a
-# half-way point is still a strict xfail: scoring.round_half_up takes totals to nine
-# decimals (its docstring says why). A share with more decimals agrees: stars take the
-# shares in decimal, as written.
+# hide behind the comparison) and a comparison with the tool. Both once failed: the
+# tool took float totals and n x share to nine decimals before rounding, so a total a
+# hair below a half-way point went up. Now totals near one are redone exactly
+# (scoring.exact_near_half) and shares are taken in decimal, as written.
 
 
 def near_half_year(folder: Path) -> list[Community]:
@@ -771,17 +771,46 @@ def test_oracle_near_half_total(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "SPEC 3.4 half-up: an exact total of 80.0049999999 publishes 80.00, but the tool "
-        "publishes 80.01 (scoring.round_half_up first writes the float with 9 decimals, "
-        "80.005000000, then rounds that half-up), so A ties B for rank 1 instead of rank 2. "
-        "Needs a score or weight with more than 9 decimals"
-    ),
-)
 def test_tool_near_half_total(tmp_path: Path) -> None:
     expected = near_half_year(tmp_path / "2010")
+    code, tool = invoke("rank", tmp_path, "2010")
+    assert code == 0
+    assert_same(tool, expected)
+
+
+def thirds_year(folder: Path) -> list[Community]:
+    # Weights of a third written to ten decimals, 2-decimal scores: A's exact total
+    # is 80.014999999999 (80.00, 80.04, and the residents' mean of 80.00 and 80.01),
+    # B's 80.015000000003 (80.00, 80.00, 80.045): a hair either side of 80.015.
+    scores: Scores = {
+        "A": {
+            "committee": [[Decimal("80.00")]],
+            "office": [[Decimal("80.04")]],
+            "residents": [[Decimal("80.00")], [Decimal("80.01")]],
+        },
+        "B": {
+            "committee": [[Decimal("80.00")]],
+            "office": [[Decimal("80.00")]],
+            "residents": [[Decimal("80.04")], [Decimal("80.05")]],
+        },
+    }
+    weights = ("0.3333333333", "0.3333333333", "0.3333333334")
+    raters = {"committee": 1, "office": 1, "residents": 2}
+    write_year(folder, scores, ONE_ITEM, scheme_text(raters, weights=weights))
+    return oracle(folder)
+
+
+def test_oracle_thirds_total(tmp_path: Path) -> None:
+    expected = thirds_year(tmp_path / "2010")
+    assert [(c.community_id, c.total, c.rank) for c in expected] == [
+        ("B", Decimal("80.02"), 1),
+        ("A", Decimal("80.01"), 2),
+    ]
+
+
+def test_tool_thirds_total(tmp_path: Path) -> None:
+    """Both publish 80.02 if the float total is taken to nine decimals first."""
+    expected = thirds_year(tmp_path / "2010")
     code, tool = invoke("rank", tmp_path, "2010")
     assert code == 0
     assert_same(tool, expected)

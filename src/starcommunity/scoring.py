@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 from decimal import ROUND_HALF_UP, Context, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from starcommunity.io.year import year_folders
 from starcommunity.model import FLAGS, GROUPS, STAR_VALUES, Scheme
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from starcommunity.evaluation import Evaluation
@@ -168,10 +170,10 @@ def round_half_up(values: pd.Series, places: int = 2) -> pd.Series:
     can come out as 90.12499999999999, which float rounding sends to 90.12. So each
     value is first written with NOISE_DECIMALS (9) decimals, which removes the float
     noise (about 1e-13 for totals near 100), and that decimal text is rounded half-up
-    exactly with :mod:`decimal`. Nine decimals are safe: a genuine total is a weighted
-    mean of scores with at most 2 decimals over a few dozen raters, so two distinct
-    genuine values differ by far more than 1e-9, and no genuine value sits within
-    1e-9 of a half-way point without being on it. One Decimal per community: tiny.
+    exactly with :mod:`decimal`. That is right for any total that is not within 1e-9
+    of a half-way point without being on it; evaluate() redoes the few totals near one
+    exactly (exact_near_half), as weights of a third written to ten decimals can put a
+    total a hair below 80.015. One Decimal per community: tiny.
     """
     step = Decimal(1).scaleb(-places)
 
@@ -224,6 +226,92 @@ def weighted_totals(groups: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:
     result["total_exact"] = exact.astype(float)
     result["total"] = round_half_up(result["total_exact"])
     return result.reset_index()
+
+
+# A float total this close to a half-way point (x.xx5, in points) is worked out again
+# exactly before it is rounded: see exact_near_half.
+NEAR_HALF = 1e-6
+
+
+def exact_near_half(frame: pd.DataFrame, data: YearData) -> pd.Series:
+    """`frame`'s published totals, those near a half-way point redone exactly.
+
+    A float total is the exact total give or take about 1e-13, which decides nothing
+    unless the exact total is on or next to a half-way point (90.125), where half-up
+    rounding turns on the last digit. Those few communities are worked out again as
+    an auditor would by hand, in exact fractions: each rater's total as the sum of the
+    scores as typed (the shortest decimal of each float), the trim on those totals, the
+    groups' means, the weights as written; and that is rounded half-up. Every other
+    total is far enough from a half-way point for the float to round it rightly.
+    """
+    import numpy as np
+
+    totals = frame["total_exact"].to_numpy(dtype=float)
+    cents = totals * 100
+    near = np.abs(cents - np.floor(cents) - 0.5) < NEAR_HALF * 100
+    published = frame["total"].astype(float).copy()
+    if not near.any():
+        return published
+    communities = frame["community_id"].to_numpy(dtype=object)[near]
+    exact = _exact_totals(data, set(communities))
+    for position in np.flatnonzero(near):
+        total = exact.get(frame["community_id"].iat[position])
+        if total is not None:
+            published.iat[position] = math.floor(total * 100 + Fraction(1, 2)) / 100
+    return published
+
+
+def _exact_totals(data: YearData, communities: set[object]) -> dict[object, Fraction]:
+    """The exact weighted totals of a few communities (exact_near_half), from the
+    score rows: one Python step per rater of those communities only. A community with
+    a score that is no finite number has none (its float total is NaN anyway)."""
+    from collections import defaultdict
+
+    import numpy as np
+
+    scheme = data.scheme
+    scores = data.scores
+    items = [item for item in data.item_ids if item and item in scores.columns]
+    rows = scores[scores["community_id"].isin(communities) & scores["group"].isin(GROUPS)]
+    values = rows[items].astype(float).to_numpy()
+    finite = np.isfinite(values).all(axis=1) if items else np.zeros(len(rows), dtype=bool)
+    sums = _sums_as_typed(values[finite])
+    by_group: dict[tuple[object, str], list[Fraction]] = defaultdict(list)
+    communities_of = rows["community_id"].to_numpy()[finite]
+    groups_of = rows["group"].to_numpy()[finite]
+    for community, group, total in zip(communities_of, groups_of, sums, strict=True):
+        by_group[(community, group)].append(total)
+    broken = set(rows["community_id"].to_numpy()[~finite])
+    weights = {g: Fraction(repr(float(w))) for g, w in scheme.weights.items() if w > 0}
+    result: dict[object, Fraction] = {}
+    for community in communities - broken:
+        total = Fraction(0)
+        for group, weight in weights.items():
+            kept = sorted(by_group.get((community, group), []))
+            if not kept:
+                break
+            # as trim_mask: only in a group of more than trim_min and 2 x trim totals
+            if scheme.trim > 0 and len(kept) > max(scheme.trim_min, 2 * scheme.trim):
+                kept = kept[scheme.trim : len(kept) - scheme.trim]
+            total += weight * sum(kept, Fraction(0)) / len(kept)
+        else:
+            result[community] = total
+    return result
+
+
+def _sums_as_typed(values: np.ndarray) -> list[Fraction]:
+    """Each row's sum of the scores as typed (the shortest decimal that reads back as
+    each float), exactly. Scores of up to 6 decimals (all real ones) are summed as
+    integers at once: a decimal of that many places that reads back as the very same
+    float is the one typed. Any others take one Fraction per score."""
+    import numpy as np
+
+    for places in (2, 6):
+        scale = 10**places
+        whole = np.rint(values * scale)
+        if (np.abs(whole) < 2**52).all() and (whole / scale == values).all():
+            return [Fraction(int(total), scale) for total in whole.sum(axis=1)]
+    return [sum((Fraction(repr(float(v))) for v in row), Fraction(0)) for row in values]
 
 
 def flag_frame(data: YearData) -> pd.DataFrame:
@@ -317,6 +405,7 @@ def evaluate(
     raters = totals.assign(trimmed=trim_mask(totals, scheme))
     groups = group_scores(raters, scheme, community_ids=ids)
     frame = communities.merge(weighted_totals(groups, scheme), on="community_id", how="left")
+    frame["total"] = exact_near_half(frame, data)
 
     flags = flag_frame(data)
     # One list per community, in file order, each code once.
