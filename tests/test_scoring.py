@@ -267,6 +267,28 @@ SMALL = {
 }
 
 
+def test_a_total_a_hair_below_a_half_way_point_is_rounded_down(tmp_path: Path) -> None:
+    """Weights of a third to ten decimals; the residents' mean after the trim is 80.005:
+    the exact total is 80.014999999999, published 80.01. Taken to nine decimals first,
+    the float total (80.015000000) was published 80.02."""
+    write_year(
+        tmp_path,
+        2010,
+        {"C1": {"committee": [80.00], "office": [80.04], "residents": [10, 80.00, 80.01, 99]}},
+        scheme={
+            "weights": {
+                "committee": 0.3333333333,
+                "office": 0.3333333333,
+                "residents": 0.3333333334,
+            },
+            "scoring": {"trim": 1, "trim_min": 2},
+        },
+    )
+    frame = evaluate(loaded(tmp_path)).communities
+    assert frame["total_exact"].iloc[0] == pytest.approx(80.015, abs=1e-9)
+    assert frame["total"].iloc[0] == 80.01
+
+
 def test_evaluate_fills_every_frame(tmp_path: Path) -> None:
     write_year(
         tmp_path,

@@ -262,56 +262,65 @@ def exact_near_half(frame: pd.DataFrame, data: YearData) -> pd.Series:
 
 
 def _exact_totals(data: YearData, communities: set[object]) -> dict[object, Fraction]:
-    """The exact weighted totals of a few communities (exact_near_half), from the
-    score rows: one Python step per rater of those communities only. A community with
-    a score that is no finite number has none (its float total is NaN anyway)."""
-    from collections import defaultdict
-
+    """The exact weighted totals of a few communities (exact_near_half), from their
+    score rows. A community with a score that is no finite number has none (its float
+    total is NaN anyway)."""
     import numpy as np
+    import pandas as pd
 
     scheme = data.scheme
     scores = data.scores
     items = [item for item in data.item_ids if item and item in scores.columns]
-    rows = scores[scores["community_id"].isin(communities) & scores["group"].isin(GROUPS)]
-    values = rows[items].astype(float).to_numpy()
+    wanted = scores["community_id"].isin(communities) & scores["group"].isin(GROUPS)
+    rows = scores.loc[wanted, ["community_id", "group", "rater_id", *items]]
+    values = rows[items].to_numpy(dtype=float)
     finite = np.isfinite(values).all(axis=1) if items else np.zeros(len(rows), dtype=bool)
-    sums = _sums_as_typed(values[finite])
-    by_group: dict[tuple[object, str], list[Fraction]] = defaultdict(list)
-    communities_of = rows["community_id"].to_numpy()[finite]
-    groups_of = rows["group"].to_numpy()[finite]
-    for community, group, total in zip(communities_of, groups_of, sums, strict=True):
-        by_group[(community, group)].append(total)
     broken = set(rows["community_id"].to_numpy()[~finite])
+    rows, values = rows[finite], values[finite]
+    exact, scale = _sums_as_typed(values)
+    # the trim, as trim_mask does it for the float totals: distinct exact totals of
+    # scores of up to 6 decimals differ by far more than a float's error
+    work = rows[["community_id", "group", "rater_id"]].assign(total=values.sum(axis=1))
+    kept = ~trim_mask(work, scheme).to_numpy()
+    sums = (
+        pd.DataFrame(
+            {
+                "community_id": work["community_id"].to_numpy()[kept],
+                "group": work["group"].to_numpy()[kept],
+                "exact": pd.Series(exact, dtype=object).to_numpy()[kept],
+            }
+        )
+        .groupby(GROUP_KEYS)["exact"]
+        .agg(["sum", "count"])
+    )
     weights = {g: Fraction(repr(float(w))) for g, w in scheme.weights.items() if w > 0}
-    result: dict[object, Fraction] = {}
-    for community in communities - broken:
-        total = Fraction(0)
-        for group, weight in weights.items():
-            kept = sorted(by_group.get((community, group), []))
-            if not kept:
-                break
-            # as trim_mask: only in a group of more than trim_min and 2 x trim totals
-            if scheme.trim > 0 and len(kept) > max(scheme.trim_min, 2 * scheme.trim):
-                kept = kept[scheme.trim : len(kept) - scheme.trim]
-            total += weight * sum(kept, Fraction(0)) / len(kept)
-        else:
-            result[community] = total
-    return result
+    parts: dict[object, dict[str, Fraction]] = {}
+    for (community, group), total, count in zip(
+        sums.index, sums["sum"], sums["count"], strict=True
+    ):
+        if group in weights:
+            parts.setdefault(community, {})[group] = Fraction(total) / (count * scale)
+    return {
+        community: sum((weights[g] * mean for g, mean in means.items()), Fraction(0))
+        for community, means in parts.items()
+        if community not in broken and len(means) == len(weights)
+    }
 
 
-def _sums_as_typed(values: np.ndarray) -> list[Fraction]:
+def _sums_as_typed(values: np.ndarray) -> tuple[list[int] | list[Fraction], int]:
     """Each row's sum of the scores as typed (the shortest decimal that reads back as
-    each float), exactly. Scores of up to 6 decimals (all real ones) are summed as
-    integers at once: a decimal of that many places that reads back as the very same
-    float is the one typed. Any others take one Fraction per score."""
+    each float), exactly, in units of 1/scale. Scores of up to 6 decimals (all real
+    ones) are summed as integers at once: a decimal of that many places that reads
+    back as the very same float is the one typed. Any others take one Fraction each."""
     import numpy as np
 
     for places in (2, 6):
         scale = 10**places
         whole = np.rint(values * scale)
         if (np.abs(whole) < 2**52).all() and (whole / scale == values).all():
-            return [Fraction(int(total), scale) for total in whole.sum(axis=1)]
-    return [sum((Fraction(repr(float(v))) for v in row), Fraction(0)) for row in values]
+            return whole.sum(axis=1).astype(np.int64).tolist(), scale
+    typed = [sum((Fraction(repr(float(v))) for v in row), Fraction(0)) for row in values]
+    return typed, 1
 
 
 def flag_frame(data: YearData) -> pd.DataFrame:
