@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 GROUPS = ("committee", "office", "residents")
@@ -30,7 +30,8 @@ Rater = float | int | Sequence[float]
 Scores = Mapping[str, Mapping[str, Sequence[Rater]]]
 
 
-def _csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A UTF-8 CSV with a header row, as a clerk's canonical file."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
@@ -116,12 +117,12 @@ def write_year(
     folder.mkdir(parents=True, exist_ok=True)
     names = names or {}
     areas = areas or {}
-    _csv(
+    write_csv(
         folder / "communities.csv",
         ["community_id", "name", "area"],
         [[c, names.get(c, f"{c}社区"), areas.get(c, "测试地区")] for c in scores],
     )
-    _csv(
+    write_csv(
         folder / "criteria.csv",
         ["item_id", "category", "name", "max_points"],
         [[item, "测试", f"指标{item}", _number(maximum)] for item, maximum in items],
@@ -131,7 +132,7 @@ def write_year(
         for number in range(1, len(groups.get("residents", ())) + 1):
             resident = rater_id(community, "residents", number)
             reps.append([community, number, resident, f"居民{resident}", "rep"])
-    _csv(folder / "reps.csv", ["community_id", "order", "resident_id", "name", "role"], reps)
+    write_csv(folder / "reps.csv", ["community_id", "order", "resident_id", "name", "role"], reps)
     header = ["community_id", "group", "rater_id", "rater_name", *(i for i, _m in items)]
     for group in GROUPS:
         rows = []
@@ -140,9 +141,9 @@ def write_year(
                 who = rater_id(community, group, number)
                 rows.append([community, group, who, f"评分人{who}", *_item_scores(rater, items)])
         if rows:
-            _csv(folder / "sheets" / f"{group}.csv", header, rows)
+            write_csv(folder / "sheets" / f"{group}.csv", header, rows)
     if flags:
-        _csv(
+        write_csv(
             folder / "flags.csv",
             ["community_id", "flag", "date", "note"],
             [[community, flag, f"{year}-06-01", ""] for community, flag in flags],

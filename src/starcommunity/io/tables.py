@@ -223,49 +223,36 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
     if _too_wide(width, lines, fields, widths, display, report):
         return None
     may_end_with_totals = _csv_may_end_with_totals(payload, delimiter)
+
+    def grid(cells: pd.DataFrame, **lazily: Any) -> Grid:
+        return Grid(
+            file=display,
+            sheet=None,
+            cells=_numbered(cells),
+            encoding=encoding,
+            delimiter=delimiter,
+            may_end_with_totals=may_end_with_totals,
+            **lazily,
+        )
+
     if len(payload) <= 1 << 20 and len(sample) < HEADER_SEARCH_ROWS * 4:
         # the sample is the whole file: a clerk's small sheet needs no pandas parse
         whole = _head_from_sample(sample, sample_rows, width, whole=True)
         if whole is not None:
-            return Grid(
-                file=display,
-                sheet=None,
-                cells=_numbered(whole),
-                encoding=encoding,
-                delimiter=delimiter,
-                may_end_with_totals=may_end_with_totals,
-            )
+            return grid(whole)
     if lazy:
         head = _head_from_sample(sample, sample_rows, width)
         if head is None:
             head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1, sep=delimiter)
         if head is not None and len(head) > HEADER_SEARCH_ROWS:
-            return Grid(
-                file=display,
-                sheet=None,
-                cells=_numbered(head),
-                encoding=encoding,
-                text=payload,
-                width=width,
-                partial=True,
-                source=source,
-                delimiter=delimiter,
-                may_end_with_totals=may_end_with_totals,
-            )
+            return grid(head, text=payload, width=width, partial=True, source=source)
     cells = _csv_cells(payload, width, source=source, sep=delimiter)
     if cells is None:
         text = text if text is not None else payload.decode("utf-8")
         cells = _read_csv_leniently(text, display, report, delimiter=delimiter)
         if cells is None:
             return None
-    return Grid(
-        file=display,
-        sheet=None,
-        cells=_numbered(cells),
-        encoding=encoding,
-        delimiter=delimiter,
-        may_end_with_totals=may_end_with_totals,
-    )
+    return grid(cells)
 
 
 DELIMITER_NAMES = {"\t": "tab", ";": ";"}
