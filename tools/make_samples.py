@@ -390,7 +390,7 @@ Files in each year folder, and the reader styles they exercise:
 
 - `communities.csv`: the nine communities NMF01..NMF09. GBK, a title row above the header,
   Chinese headers.
-- `criteria.xlsx`: 21 items in the seven categories of the plan, 100 points in all. Sheet
+- `criteria.xlsx`: 23 items in the seven categories of the plan, 100 points in all. Sheet
   评估标准, title row and blank row above the header, Chinese headers.
 - `roster.csv`: 200-400 invented residents per community, with households and 小区.
   UTF-8 with BOM, Chinese headers, eligibility as 是 / 否 / blank (blank = eligible).
@@ -401,7 +401,7 @@ Files in each year folder, and the reader styles they exercise:
   comments.
 - `sheets/居民代表评分.xlsx`: residents group, one sheet per community named by the
   community, title row, item columns headed by the item's **name**, real date cells,
-  numbers stored as text (3 cells) and one full-width digit `８` (warnings, still valid).
+  numbers stored as text (3 cells) and one full-width digit `５` (warnings, still valid).
 - `sheets/office_scores.csv`: office group (办事处), raters O01..O10. GBK, Chinese headers,
   item columns headed by item_id.
 - `sheets/区农委评分.xlsx`: committee group, raters C01..C03. Title row, English headers,
