@@ -329,13 +329,14 @@ def draw_reps(
     once the seed is out; draw-reps refuses to draw from a roster that no longer
     matches a published announce.csv.
 
-    Examples:
+    Examples (samples/ already holds a draw, so these draw again with --force, which keeps
+    the earlier draw in draws/; a year drawn for the first time needs no --force):
 
         starcommunity draw-reps --root samples --year 2008 --announce
 
-        starcommunity draw-reps --root samples --year 2008 --seed "2008-11-25 双色球 2008138" --alternates 3
+        starcommunity draw-reps --root samples --year 2008 --seed "2008-11-25 双色球 2008138" --alternates 3 --force
 
-        starcommunity draw-reps --year 2008 --method rfc3797 --seed "9319/2 5 12 8 10/9 18 26 34 41 45"
+        starcommunity draw-reps --root samples --year 2008 --method rfc3797 --seed "9319/2 5 12 8 10/9 18 26 34 41 45" --force
     """  # noqa: E501 - the examples are commands to copy whole
     language = resolve_lang(lang)
     if announce_only:
