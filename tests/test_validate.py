@@ -1082,3 +1082,21 @@ def test_unsaved_formulas_reads_only_formulas_without_a_value(tmp_path: Path) ->
     wanted = {"表1": {"A2", "A3", "B2", "C2", "D2"}, "其他": {"A2"}}
     assert unsaved_formulas(path, wanted) == {("表1", "A2"): "=B2*2", ("表1", "A3"): "=…"}
     assert unsaved_formulas(tmp_path / "missing.xlsx", wanted) == {}
+
+
+def test_every_catalogued_code_is_emitted_and_every_emitted_code_catalogued() -> None:
+    """messages.CATALOGUE holds no dead codes, and no literal code reaches a report
+    without a message of its own (it would fall back to the generic text)."""
+    import re
+
+    from starcommunity.messages import CATALOGUE
+
+    src = Path(__file__).resolve().parent.parent / "src" / "starcommunity"
+    text = "\n".join(
+        p.read_text(encoding="utf-8") for p in src.rglob("*.py") if p.name != "messages.py"
+    )
+    quoted = set(re.findall(r'"([a-z0-9]+(?:-[a-z0-9]+)+)"', text))
+    assert sorted(set(CATALOGUE) - quoted) == []
+    emitted = set(re.findall(r'\.(?:add|warn)\(\s*"([a-z0-9-]+)"', text))
+    assert emitted
+    assert sorted(emitted - set(CATALOGUE)) == []

@@ -348,10 +348,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{community} (modified z-score {z}).",
         "第{row}行：评分人“{value}”总分{total}明显偏离{community}社区{group}组其他评分人（修正Z值{z}）。",
     ),
-    "duplicate-flag": (
-        "Row {row}: flag '{value}' is listed twice for {community}.",
-        "第{row}行：{community}社区的取消资格情形“{value}”重复。",
-    ),
 }
 
 GENERIC = (
