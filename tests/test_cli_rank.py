@@ -457,11 +457,56 @@ def test_history_without_year_folders_is_a_usage_error(cli: Cli, tmp_path: Path)
     assert cli("history", "--root", tmp_path / "nowhere").exit_code == 2
 
 
+def _examples(help_text: str) -> list[list[str]]:
+    import shlex
+
+    lines = (line.strip().removeprefix("Example:").strip() for line in help_text.splitlines())
+    return [shlex.split(line) for line in lines if line.startswith("starcommunity ")]
+
+
 def test_help_carries_an_example(cli: Cli) -> None:
-    for command in ("score", "rank", "history"):
-        result = cli(command, "--help")
+    """Every command's --help (and the top-level one) shows an example whose options exist."""
+    import typer.main
+
+    from starcommunity.cli import app
+
+    group = typer.main.get_command(app)
+    assert "Example" in cli("--help").stdout
+    assert _examples(group.help or "")
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        result = cli(name, "--help")
         assert result.exit_code == 0
-        assert "Example" in result.stdout
+        assert "Example" in result.stdout, name
+        examples = _examples(command.help or "")
+        assert examples, name
+        options = {opt for param in command.params for opt in param.opts}
+        for words in examples:
+            assert words[1] == name, words
+            assert {w for w in words if w.startswith("-")} <= options, words
+
+
+def test_help_examples_run_as_written(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each example succeeds as written, run where the repo root would be, on a fresh
+    copy of samples/ (a redraw would leave the score sheets' raters undrawn)."""
+    import shutil
+
+    import typer.main
+
+    from starcommunity.cli import app
+    from tests.conftest import SAMPLES
+
+    group = typer.main.get_command(app)
+    helps = [group.help or ""] + [c.help or "" for c in group.commands.values()]  # type: ignore[attr-defined]
+    examples = [words for text in helps for words in _examples(text)]
+    assert len(examples) >= 10
+    for number, words in enumerate(examples):
+        here = tmp_path / str(number)
+        shutil.copytree(SAMPLES, here / "samples")
+        monkeypatch.chdir(here)
+        result = cli(*words[1:])
+        assert result.exit_code == 0, (words, result.output)
 
 
 def test_a_suggested_command_pastes_back_for_a_folder_with_spaces(tmp_path: Path) -> None:
