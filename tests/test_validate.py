@@ -355,6 +355,29 @@ def test_unknown_flag(cli: Cli, year: Path) -> None:
     assert (problem["file"], problem["row"], problem["value"]) == ("flags.csv", 3, "乱扔垃圾")
 
 
+def test_a_flag_listed_twice_is_warned_about_and_counts_once(cli: Cli, year: Path) -> None:
+    """Pasted twice, or once as the code and once in the document's words: it was
+    accepted without a word. Two unknown flags of one community are no such pair."""
+    rows = read_csv(year / "flags.csv", "utf-8")
+    community, wording = rows[1][0], rows[1][1]
+    rows.append([community, "major_accident", "2008-08-15", "同一事件"])
+    rows.append([community, wording, "2008-08-15", ""])
+    rows.append(["NMF03", "乱扔垃圾", "2008-09-01", ""])
+    rows.append(["NMF03", "乱停车", "2008-09-02", ""])
+    write_csv(year / "flags.csv", rows, "utf-8")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1  # the two unknown flags
+    twice = find(report, "duplicate-flag")
+    assert [(p["row"], p["value"]) for p in twice] == [(3, "major_accident"), (4, wording)]
+    assert all(p in report["warnings"] and "row 2" in p["message"] for p in twice)
+    rows = rows[:-2]
+    write_csv(year / "flags.csv", rows, "utf-8")
+    result = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    assert result.exit_code == 0
+    (flagged,) = [c for c in json.loads(result.stdout) if c["community_id"] == community]
+    assert flagged["disqualified"] == ["major_accident"]
+
+
 def test_scheme_weights_and_policy(cli: Cli, year: Path) -> None:
     scheme = (year / "scheme.toml").read_text(encoding="utf-8")
     scheme = scheme.replace("residents = 0.70", "residents = 0.60")

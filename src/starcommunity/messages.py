@@ -348,6 +348,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{community} (modified z-score {z}).",
         "第{row}行：评分人“{value}”总分{total}明显偏离{community}社区{group}组其他评分人（修正Z值{z}）。",
     ),
+    "duplicate-flag": (
+        "Row {row}, {column}: '{value}' is listed twice for community {community} "
+        "(first in row {first}{first_at}); it disqualifies once. Delete one of the rows.",
+        "第{row}行{column}：社区{community}的取消资格情形“{value}”重复（首次出现在{first_at}第{first}行），"
+        "只计一次，请删除其中一行。",
+    ),
 }
 
 GENERIC = (

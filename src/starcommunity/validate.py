@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starcommunity.io.headers import header_key
 from starcommunity.io.tables import distinct_values
 from starcommunity.model import FLAGS, GROUPS
-from starcommunity.problems import Report
+from starcommunity.problems import Report, Severity
 
 if TYPE_CHECKING:
     import numpy as np
@@ -210,6 +210,7 @@ def check_duplicates(
     report: Report,
     *,
     codes: np.ndarray | None = None,
+    severity: Severity = "error",
     **params: str,
 ) -> None:
     """Rows whose keys repeat an earlier row; each names the first row.
@@ -242,6 +243,7 @@ def check_duplicates(
             extra.update(first_file=first_file, first_sheet=first_sheet)
         report.add(
             code,
+            severity=severity,
             column=column,
             value=_cell(frame, position, column),
             first=int(first["_row"]),
@@ -588,6 +590,17 @@ def _check_flags(data: YearData, report: Report) -> None:
             **_at(flags, position),
         )
     flags["flag_code"] = codes
+    # one event written twice (a row pasted twice, or once as the code and once in the
+    # document's words) disqualifies once: said, so the clerk can tidy the file
+    check_duplicates(
+        flags[codes.notna()],
+        ["community_id", "flag_code"],
+        "flag",
+        "duplicate-flag",
+        report,
+        severity="warning",
+        community="community_id",
+    )
     if "date" in flags:
         from starcommunity.io.year import _parse_dates
 
