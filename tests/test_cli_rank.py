@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -483,6 +484,31 @@ def test_help_carries_an_example(cli: Cli) -> None:
         for words in examples:
             assert words[1] == name, words
             assert {w for w in words if w.startswith("-")} <= options, words
+
+
+def test_piped_help_keeps_each_example_on_one_line() -> None:
+    """Piped or saved to a file, --help is click's plain text, which wrapped at 80
+    columns and broke the draw-reps examples inside their quoted seed."""
+    import subprocess
+    import sys
+
+    import typer.main
+
+    from starcommunity.cli import app
+
+    command = typer.main.get_command(app).commands["draw-reps"]  # type: ignore[attr-defined]
+    examples = [" ".join(line.split()) for line in (command.help or "").splitlines()]
+    examples = [line for line in examples if line.startswith("starcommunity ")]
+    shown = subprocess.run(
+        [sys.executable, "-m", "starcommunity", "draw-reps", "--help"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        check=True,
+    ).stdout
+    lines = {" ".join(line.split()) for line in shown.splitlines()}
+    assert len(examples) == 3 and all(example in lines for example in examples)
 
 
 def test_help_examples_run_as_written(

@@ -78,8 +78,10 @@ def main() -> None:
         with contextlib.suppress(ValueError):
             reconfigure(errors="replace")
     if not sys.stdout.isatty():
-        # Rich help costs about 80 ms of imports; scripts and pipes get plain help text.
+        # Rich help costs about 80 ms of imports; scripts and pipes get plain help text,
+        # wide enough that no example command is broken across two lines
         app.rich_markup_mode = None
+        app.info.context_settings = {**app.info.context_settings, "terminal_width": 132}
     if not (os.environ.get(DEBUG_ENV) or "--debug" in sys.argv):
         # A library's warning (pandas, openpyxl) is for developers, not for a clerk;
         # every problem with the data is in the report.
