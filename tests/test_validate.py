@@ -775,7 +775,7 @@ def test_a_community_id_in_another_case_or_spacing_is_named(cli: Cli, year: Path
     _, report = problems(cli, year, "--lang", "zh")
     zh = {(p["row"], p["value"]): p["message"] for p in find(report, "unknown-community")}
     assert zh[(3, "nmf01")] == (
-        "第3行社区编号 (A)：社区“nmf01”不在参评社区名单中，请更正编号或补充社区。是否应为NMF01？"
+        "第3行社区编号（A列）：社区“nmf01”不在参评社区名单中，请更正编号或补充社区。是否应为NMF01？"
     )
     assert zh[(3, "NMF99")].endswith("请更正编号或补充社区。")
 
@@ -822,7 +822,7 @@ def test_a_rater_id_that_lost_its_leading_zeros_in_excel_is_named(cli: Cli, year
     )
     _, report = problems(cli, year, "--lang", "zh")
     assert find(report, "rater-not-drawn")[0]["message"] == (
-        "第3行评分人编号 (C)：居民评分人“53”不是NMF01社区抽取的代表或候补，请对照reps.csv核对。"
+        "第3行评分人编号（C列）：居民评分人“53”不是NMF01社区抽取的代表或候补，请对照reps.csv核对。"
         "是否应为0053？Excel可能去掉了编号开头的0：请把该单元格存为文本"
         "（将该列设置为“文本”格式，或先输入英文单引号再输入：'0053）。"
     )
@@ -940,7 +940,7 @@ def test_a_rater_id_in_another_case_or_spacing_is_named(cli: Cli, year: Path) ->
     _, report = problems(cli, year, "--lang", "zh")
     zh = {p["row"]: p["message"] for p in find(report, "rater-not-drawn")}
     assert zh[3] == (
-        "第3行评分人编号 (C)：居民评分人“nmf01-0053”不是NMF01社区抽取的代表或候补，"
+        "第3行评分人编号（C列）：居民评分人“nmf01-0053”不是NMF01社区抽取的代表或候补，"
         "请对照reps.csv核对。是否应为NMF01-0053？"
     )
     # the csv output, as a rich table may wrap a message anywhere
@@ -1002,7 +1002,7 @@ def test_a_score_typed_with_a_comma_a_unit_or_a_percent_gets_a_hint(cli: Cli, ye
     _, report = problems(cli, year, "--lang", "zh")
     zh = {(p["file"], p["row"]): p["message"] for p in find(report, "score-not-number")}
     assert zh[(str(OFFICE), 3)] == (
-        "第3行A2 (G)：“4,5”不是数字，请填写数字分数。"
+        "第3行A2（G列）：“4,5”不是数字，请填写数字分数。"
         "是否应为4.5？小数点请用英文句点“.”，不要用逗号。"
     )
     assert zh[(str(OFFICE), 5)].endswith("请只填写数字，不要带“分”等单位：4.5。")
@@ -1062,7 +1062,7 @@ def test_a_formula_with_no_saved_value_is_named_in_the_blank_score_message(
     _, report = problems(cli, year, "--lang", "zh")
     zh = {p["cell"]: p["message"] for p in find(report, "score-blank")}
     assert zh["F3"] == (
-        "第3行A1 (F)：得分为空，请填写分数（0分也需填写）。"
+        "第3行A1（F列）：得分为空，请填写分数（0分也需填写）。"
         "该单元格是公式（=4+0.5），但没有保存计算结果：请用Excel或WPS打开该文件并保存。"
     )
     assert zh["G3"].endswith("（0分也需填写）。")

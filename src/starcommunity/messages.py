@@ -7,6 +7,7 @@ Each message says what is wrong and how to fix it. Templates may use {file},
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "ambiguous-item-column": (
         "Column {column}: '{value}' is the name of several items of the criteria ({items}), "
         "so the column fits none of them. Head it with the item id.",
-        "{column}列：“{value}”是评估标准中多个指标（{items}）的名称，无法确定对应哪一个，"
+        "{column}：“{value}”是评估标准中多个指标（{items}）的名称，无法确定对应哪一个，"
         "请改用指标编号作列名。",
     ),
     "repeated-header-row": (
@@ -229,7 +230,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "unknown-item": (
         "Column {column}: '{value}' is not an item of the criteria. Head each score column "
         "with an item id or item name from criteria, or remove the column.",
-        "{column}列：“{value}”不是评估标准中的指标，请用指标编号或指标名称作列名，或删除该列。",
+        "{column}：“{value}”不是评估标准中的指标，请用指标编号或指标名称作列名，或删除该列。",
     ),
     "missing-item-column": (
         "The sheet has no column for item '{value}'. Add it (head it with the item id or name).",
@@ -246,15 +247,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "score-below-zero": (
         "Row {row}, {column}: the score {value} is below 0. Scores run from 0 to {max}.",
-        "第{row}行“{name}”得分为{value}，低于0分，请核对",
+        "第{row}行{column}：{named}得分{value}低于0分，请填写0到{max}之间的分数。",
     ),
     "score-above-max": (
         "Row {row}, {column}: the score {value} is above the maximum {max}. Check it.",
-        "第{row}行“{name}”得分为{value}，超过满分{max}，请核对",
+        "第{row}行{column}：{named}得分{value}超过满分{max}分，请核对后填写0到{max}之间的分数。",
     ),
     "too-many-problems": (
         "{value} cells in column {column} have this problem; the first {shown} are listed.",
-        "{column}列共有{value}个单元格存在问题，仅列出前{shown}个。",
+        "{column}共有{value}个单元格存在此问题，仅列出前{shown}个。",
     ),
     "blank-value": (
         "Row {row}, {column} is blank. Fill it in.",
@@ -328,7 +329,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "wrong-rater-count": (
         "{community}: the {group} group has {value} raters; {expected} are required.",
-        "{community}社区：{group}评分人数为{value}人，应为{expected}人。",
+        "{community}社区：{group}评分人数为{value}人，应为{expected}人。"
+        "请核对评分表：补上漏填的评分人，或删除多余、重复的行。",
     ),
     "group-missing": (
         "{community}: no {group} scores yet. The community cannot be ranked until they arrive.",
@@ -358,7 +360,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 GENERIC = (
     "Problem '{code}' at row {row}, column {column}, value '{value}'.",
-    "问题“{code}”：第{row}行，{column}列，值“{value}”。",
+    "问题“{code}”：第{row}行，{column}，值“{value}”。",
 )
 
 
@@ -394,11 +396,31 @@ def render(problem: Problem, lang: str = "en") -> str:
             fields[key] = f"{value:g}" if abs(value) < 1e15 else str(value)
     if "name" not in fields and problem.column:
         fields["name"] = problem.column.rsplit(" (", 1)[0]
+    # the item's name when the column is headed by something else (its id, A2)
+    header = (problem.column or "").rsplit(" (", 1)[0]
+    fields["named"] = f"“{fields['name']}”" if "name" in fields and fields["name"] != header else ""
+    if lang == "zh" and problem.column:
+        fields["column"] = column_zh(problem.column)
     if "group" in fields and lang == "zh":
         from starcommunity.model import GROUP_NAMES_ZH
 
         fields["group"] = GROUP_NAMES_ZH.get(str(fields["group"]), fields["group"])
     return template.format_map(fields)
+
+
+_HEADER_AND_LETTER = re.compile(r"(.*) \(([A-Z]{1,3})\)")
+_LETTER = re.compile(r"[A-Z]{1,3}")
+
+
+def column_zh(column: str) -> str:
+    """A column as a Chinese sentence names it: '居委会依法选举 (F)' -> '居委会依法选举（F列）',
+    a bare letter 'AC' -> 'AC列'; anything else (a scheme key) as it is."""
+    match = _HEADER_AND_LETTER.fullmatch(column)
+    if match:
+        return f"{match.group(1)}（{match.group(2)}列）"
+    if _LETTER.fullmatch(column):
+        return f"{column}列"
+    return column
 
 
 def _first_at(fields: dict[str, Any], lang: str) -> str:

@@ -273,6 +273,8 @@ def print_problems(report: Report, lang: str, *, to_stdout: bool = False) -> Non
     """A rich table of problems, errors first, capped at MAX_PRINTED_PROBLEMS rows."""
     from rich.table import Table
 
+    from starcommunity.messages import column_zh
+
     console = stdout() if to_stdout else stderr()
     problems = report.errors + report.warnings
     if not problems:
@@ -301,7 +303,7 @@ def print_problems(report: Report, lang: str, *, to_stdout: bool = False) -> Non
             _escape(problem.file or ""),
             _escape(problem.sheet or ""),
             "" if problem.row is None else str(problem.row),
-            _escape(problem.column or ""),
+            _escape(column_zh(problem.column or "") if zh else problem.column or ""),
             _escape(problem.message(lang)),
             problem.code,
         )

@@ -125,10 +125,14 @@ def rank_table(evaluation: Evaluation, lang: str) -> Table:
         codes = list(row["disqualified"])
         if codes:
             stars = Text(text("disqualified", lang), style="red")
-            wording = "；".join(FLAGS.get(c, c) for c in codes)
-            disqualified_lines.append(
-                f"{row['community_id']} {row['name']}: {wording} ({', '.join(codes)})"
-            )
+            if lang == "zh":
+                wording = "、".join(FLAGS.get(c, c) for c in codes)
+                disqualified_lines.append(f"{row['community_id']} {row['name']}：{wording}")
+            else:
+                wording = "；".join(FLAGS.get(c, c) for c in codes)
+                disqualified_lines.append(
+                    f"{row['community_id']} {row['name']}: {wording} ({', '.join(codes)})"
+                )
         elif _missing(row["stars"]) and not _missing(row["rank"]):
             stars = Text(text("no_star", lang), style="dim")
         else:
@@ -149,7 +153,10 @@ def rank_table(evaluation: Evaluation, lang: str) -> Table:
         table.add_row(*cells)
     caption = [text("caption_weights", lang, **{g: _weight(evaluation, g) for g in GROUPS})]
     if disqualified_lines:
-        caption.append(text("caption_disqualified", lang) + "；".join(disqualified_lines))
+        caption.append(
+            text("caption_disqualified", lang)
+            + ("；" if lang == "zh" else "; ").join(disqualified_lines)
+        )
     table.caption = Text("\n".join(caption))
     return table
 
@@ -231,7 +238,12 @@ def _status(row: dict[str, Any], short: list[str], lang: str) -> Any:
         colon, semicolon = ("：", "；") if lang == "zh" else (": ", "; ")
         parts.append(text("incomplete", lang) + (colon + semicolon.join(detail) if detail else ""))
     if row["disqualified"]:
-        parts.append(f"{text('disqualified', lang)} ({', '.join(row['disqualified'])})")
+        codes = list(row["disqualified"])
+        if lang == "zh":  # the plan's wording, as on the flags file (四、2)
+            wording = "、".join(FLAGS.get(c, c) for c in codes)
+            parts.append(f"{text('disqualified', lang)}（{wording}）")
+        else:
+            parts.append(f"{text('disqualified', lang)} ({', '.join(codes)})")
     return Text(
         ("；" if lang == "zh" else "; ").join(parts), style="" if row["complete"] else "yellow"
     )

@@ -1,0 +1,65 @@
+"""A clerk's year in Chinese (--lang zh): no English leaks into what the clerk reads,
+and every message says where the problem is and how to fix it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import Cli
+from tests.test_validate import OFFICE, edit_office, find, problems, read_csv, write_csv
+
+
+def test_score_range_messages_name_the_cell_and_the_range(cli: Cli, year: Path) -> None:
+    edit_office(year, 3, "A2", "9")
+    edit_office(year, 5, "A2", "-1")
+    _, report = problems(cli, year, "--lang", "zh")
+    (above,) = find(report, "score-above-max")
+    (below,) = find(report, "score-below-zero")
+    # the column as a Chinese sentence names it, the item's name (the header is its id),
+    # the range, and a full stop like every other message
+    assert above["message"] == (
+        "第3行A2（G列）：“居务公开与民主议事”得分9超过满分5分，请核对后填写0到5之间的分数。"
+    )
+    assert below["message"] == (
+        "第5行A2（G列）：“居务公开与民主议事”得分-1低于0分，请填写0到5之间的分数。"
+    )
+    assert above["column"] == "A2 (G)"  # the JSON field itself is unchanged
+    _, english = problems(cli, year)
+    (above_en,) = find(english, "score-above-max")
+    assert above_en["message"] == "Row 3, A2 (G): the score 9 is above the maximum 5. Check it."
+
+
+def test_columns_in_chinese_messages_use_full_width_brackets(cli: Cli, year: Path) -> None:
+    edit_office(year, 4, "社区编号", "NMF99")
+    code, report = problems(cli, year, "--lang", "zh")
+    assert code == 1
+    (unknown,) = find(report, "unknown-community")
+    assert unknown["message"].startswith("第4行社区编号（A列）：社区“NMF99”")
+    assert " (" not in unknown["message"]
+    (count,) = find(report, "wrong-rater-count")  # NMF01 lost a rater to NMF99
+    assert count["message"].startswith("NMF01社区：办事处评分人数为9人，应为10人。请核对评分表")
+    result = cli("validate", "--root", year.parent, "--year", year.name, "--lang", "zh")
+    assert "社区编号（A列）" in result.stdout
+    assert "社区编号 (A)" not in result.stdout
+
+
+def test_unknown_item_column_is_not_named_twice(cli: Cli, year: Path) -> None:
+    rows = read_csv(year / OFFICE)
+    rows[0].append("Z9")
+    for row in rows[1:]:
+        row.append("")
+    write_csv(year / OFFICE, rows)
+    _, report = problems(cli, year, "--lang", "zh")
+    (unknown,) = find(report, "unknown-item")
+    assert unknown["message"].startswith("Z9（AC列）：“Z9”不是评估标准中的指标")
+
+
+def test_disqualified_in_plan_wording(cli: Cli, root: Path) -> None:
+    result = cli("score", "--root", root, "--year", "2008", "--lang", "zh")
+    assert "取消资格（发生重大安全事故）" in result.stdout
+    assert "major_accident" not in result.stdout
+    result = cli("rank", "--root", root, "--year", "2008", "--lang", "zh")
+    assert "取消资格：NMF05 东郊社区：发生重大安全事故" in result.stdout
+    assert "major_accident" not in result.stdout
+    english = cli("rank", "--root", root, "--year", "2008")
+    assert "Disqualified: NMF05 东郊社区: 发生重大安全事故 (major_accident)" in english.stdout
