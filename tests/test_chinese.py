@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import Cli
+from tests.conftest import run as cli_run
 from tests.test_validate import OFFICE, edit_office, find, problems, read_csv, write_csv
 
 
@@ -63,3 +64,58 @@ def test_disqualified_in_plan_wording(cli: Cli, root: Path) -> None:
     assert "major_accident" not in result.stdout
     english = cli("rank", "--root", root, "--year", "2008")
     assert "Disqualified: NMF05 东郊社区: 发生重大安全事故 (major_accident)" in english.stdout
+
+
+def test_verify_draw_in_chinese(root_2008_only: Path) -> None:
+    from tests.test_cli_draw import BOM, read_reps, roster_lines, write_reps, write_roster
+
+    root = root_2008_only
+    args = ("verify-draw", "--root", root, "--year", "2008", "--lang", "zh")
+    audit = cli_run(*args, "--audit")
+    assert audit.exit_code == 0
+    assert "│ 代表 │" in audit.stdout and "│ 候补 │" in audit.stdout
+    assert "│ rep" not in audit.stdout and "alternate" not in audit.stdout
+
+    path = root / "2008" / "reps.csv"
+    rows = read_reps(path)
+    first = rows[0]["resident_id"]
+    rows[0]["resident_id"] = "X" + first
+    write_reps(path, rows)
+    table = cli_run(*args)
+    assert table.exit_code == 1
+    assert f"顺序1：reps.csv中为X{first}（代表），抽取结果为{first}（代表）" in table.stdout
+    assert "the draw gives" not in table.stdout
+    # JSON keeps the English detail
+    out = cli_run("verify-draw", "--root", root, "--year", "2008", "--lang", "zh", "-f", "json")
+    assert '"detail": "order 1: reps.csv has X' in out.stdout
+
+    rows[0]["resident_id"] = first
+    write_reps(path, rows)
+    (root / "2008" / "announce.csv").write_bytes(
+        BOM
+        + cli_run(
+            "draw-reps", "--root", root, "--year", "2008", "--announce", "-f", "csv"
+        ).stdout.encode("utf-8")
+    )
+    lines = roster_lines(root)
+    index = next(i for i, line in enumerate(lines) if line.startswith("NMF05,"))
+    del lines[index]
+    write_roster(root, lines)
+    table = cli_run(*args)
+    assert table.exit_code == 1
+    assert "抽取时符合条件295人" in table.stdout
+    assert "eligible residents" not in table.stdout
+    refused = cli_run(
+        "draw-reps", "--root", root, "--year", "2008", "--lang", "zh", "--seed", "x", "--force"
+    )
+    assert refused.exit_code == 1
+    assert "NMF05：公示时295人" in refused.stderr
+    assert "announced" not in refused.stderr
+
+
+def test_announce_sentences_are_not_separated_by_a_space(root_2008_only: Path) -> None:
+    result = cli_run(
+        "draw-reps", "--root", root_2008_only, "--year", "2008", "--lang", "zh", "--announce"
+    )
+    assert result.exit_code == 0
+    assert "announce.csv。请在随机种子产生之前公示" in result.stderr

@@ -665,8 +665,13 @@ def _order_key(entry: tuple[int | str, str, str]) -> tuple[int, int, str]:
 _MAX_DIFFERENCES = 10  # named one by one in a detail; the rest are counted
 
 
+_ROLES_ZH = {"rep": "代表", "alternate": "候补"}
+
+
 def _compare(
-    drawn: list[tuple[int | str, str, str]], given: list[tuple[int | str, str, str]]
+    drawn: list[tuple[int | str, str, str]],
+    given: list[tuple[int | str, str, str]],
+    lang: str = "en",
 ) -> str:
     """Every difference between two (order, resident_id, role) lists, or "".
 
@@ -682,6 +687,8 @@ def _compare(
         theirs.setdefault(order, []).append((resident, role))
     keys = sorted(set(mine) | set(theirs), key=lambda o: _order_key((o, "", "")))
     out: list[str] = []
+    if lang == "zh":
+        return _compare_zh(mine, theirs, keys)
     for order in keys:
         d, g = mine.get(order), theirs.get(order, [])
         shown = order if order != "" else "(blank)"
@@ -703,7 +710,38 @@ def _compare(
     return "; ".join(out)
 
 
-def verify(roster: pd.DataFrame, reps: pd.DataFrame, record: Mapping[str, Any]) -> VerifyResult:
+def _compare_zh(
+    mine: dict[int | str, tuple[str, str]],
+    theirs: dict[int | str, list[tuple[str, str]]],
+    keys: list[int | str],
+) -> str:
+    """_compare's differences in Chinese, for the table a clerk reads."""
+
+    def who(resident: str, role: str) -> str:
+        return f"{resident}（{_ROLES_ZH.get(role, role)}）"
+
+    out: list[str] = []
+    for order in keys:
+        d, g = mine.get(order), theirs.get(order, [])
+        shown = f"顺序{order}" if order != "" else "顺序为空"
+        if len(g) > 1:
+            listed = "、".join(who(r, role) for r, role in g)
+            out.append(f"{shown}：reps.csv中有{len(g)}行（{listed}）")
+        elif d is None:
+            out.append(f"{shown}：reps.csv中为{who(*g[0])}，抽取结果中没有此顺序")
+        elif not g:
+            out.append(f"{shown}：reps.csv中缺少，抽取结果为{who(*d)}")
+        elif g[0] != d:
+            out.append(f"{shown}：reps.csv中为{who(*g[0])}，抽取结果为{who(*d)}")
+    if len(out) > _MAX_DIFFERENCES:
+        more = len(out) - _MAX_DIFFERENCES
+        out = [*out[:_MAX_DIFFERENCES], f"另有{more}处不同"]
+    return "；".join(out)
+
+
+def verify(
+    roster: pd.DataFrame, reps: pd.DataFrame, record: Mapping[str, Any], lang: str = "en"
+) -> VerifyResult:
     """Redo a draw from its record and the roster, and compare community by community.
 
     Status per community:
@@ -714,7 +752,9 @@ def verify(roster: pd.DataFrame, reps: pd.DataFrame, record: Mapping[str, Any]) 
       - ``reps-differ``: reps.csv's (order, resident_id, role) rows differ from the draw;
       - ``match``.
     ``reps`` needs community_id, order, resident_id and role (text or numbers).
+    ``lang`` "zh" words the details in Chinese (for the table; JSON keeps English).
     """
+    zh = lang == "zh"
     empty_audit = pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
     empty = pd.DataFrame({c: pd.Series(dtype=str) for c in VERIFY_COLUMNS})
     options, problems = _record_options(record)
@@ -770,31 +810,63 @@ def verify(roster: pd.DataFrame, reps: pd.DataFrame, record: Mapping[str, Any]) 
     for cid in sorted(set(recorded) | set(current) | set(given)):
         if cid not in recorded:
             if cid in in_roster:
-                statuses.append((cid, "roster-changed", "the community is not in the draw record"))
+                statuses.append(
+                    (
+                        cid,
+                        "roster-changed",
+                        "抽取记录中没有该社区" if zh else "the community is not in the draw record",
+                    )
+                )
             else:
                 statuses.append(
-                    (cid, "reps-differ", "reps.csv lists a community the draw record does not have")
+                    (
+                        cid,
+                        "reps-differ",
+                        "reps.csv列有抽取记录中没有的社区"
+                        if zh
+                        else "reps.csv lists a community the draw record does not have",
+                    )
                 )
             continue
         if cid not in in_roster:
-            statuses.append((cid, "missing", "the community is no longer in the roster"))
+            statuses.append(
+                (
+                    cid,
+                    "missing",
+                    "居民名册中已没有该社区" if zh else "the community is no longer in the roster",
+                )
+            )
             continue
         (was_size, was_fp), (now_size, now_fp) = recorded[cid], current[cid]
         if (was_size, was_fp) != (now_size, now_fp):
-            detail = (
-                f"the announced pool had {was_size} eligible residents "
-                f"(fingerprint {was_fp[:12]}), the roster now gives {now_size} "
-                f"(fingerprint {now_fp[:12]})"
-            )
-            if was_size == now_size:
-                detail += ": same size, but someone was swapped, re-housed or moved compound"
+            if zh:
+                detail = (
+                    f"抽取时符合条件{was_size}人（名册指纹{was_fp[:12]}），"
+                    f"现在符合条件{now_size}人（名册指纹{now_fp[:12]}）"
+                )
+                if was_size == now_size:
+                    detail += "：人数相同，但有人被替换、改了户号或换了小区"
+            else:
+                detail = (
+                    f"the announced pool had {was_size} eligible residents "
+                    f"(fingerprint {was_fp[:12]}), the roster now gives {now_size} "
+                    f"(fingerprint {now_fp[:12]})"
+                )
+                if was_size == now_size:
+                    detail += ": same size, but someone was swapped, re-housed or moved compound"
             statuses.append((cid, "roster-changed", detail))
             continue
         mine, theirs = drawn.get(cid, []), given.get(cid, [])
         if mine and not theirs:
-            statuses.append((cid, "missing", "reps.csv has no rows for this community"))
+            statuses.append(
+                (
+                    cid,
+                    "missing",
+                    "reps.csv中没有该社区的行" if zh else "reps.csv has no rows for this community",
+                )
+            )
             continue
-        detail = _compare(mine, theirs)
+        detail = _compare(mine, theirs, lang)
         statuses.append((cid, "reps-differ" if detail else "match", detail))
     frame = pd.DataFrame(statuses, columns=list(VERIFY_COLUMNS))
     return VerifyResult(communities=frame, audit=result.audit, problems=[])

@@ -654,12 +654,17 @@ def _read_announced(path: Path) -> dict[str, tuple[int, str]]:
 
 
 def _pool_differences(
-    announced: dict[str, tuple[int, str]], current: dict[str, tuple[int, str]]
+    announced: dict[str, tuple[int, str]], current: dict[str, tuple[int, str]], lang: str
 ) -> list[str]:
     out = []
     for cid in sorted(set(announced) | set(current)):
         was, now = announced.get(cid), current.get(cid)
         if was == now:
+            continue
+        if lang == "zh":
+            was_zh = f"{was[0]}人，名册指纹{was[1][:12]}" if was else "未公示"
+            now_zh = f"{now[0]}人，名册指纹{now[1][:12]}" if now else "没有"
+            out.append(f"{cid}：公示时{was_zh}；现在{now_zh}")
             continue
         was_text = f"{was[0]} residents, fingerprint {was[1][:12]}" if was else "not announced"
         now_text = f"{now[0]} residents, fingerprint {now[1][:12]}" if now else "absent"
@@ -687,7 +692,7 @@ def _check_announced(data: YearData, roster: pd.DataFrame, lang: str) -> None:
     current = {
         r["community_id"]: (r["pool_size"], r["fingerprint"]) for r in _announce_rows(data, roster)
     }
-    differences = _pool_differences(announced, current)
+    differences = _pool_differences(announced, current, lang)
     if differences:
         for line in differences:
             say(line)
@@ -755,7 +760,7 @@ def _announce(root: Path, year: str, force: bool, output_format: OutputFormat, l
         )
     say(
         state
-        + " "
+        + ("" if lang == "zh" else " ")
         + tr(
             lang,
             "Publish it before the seed is known: the fingerprints fix every community's "
@@ -825,7 +830,9 @@ def verify_draw(
     communities: list[dict[str, Any]] = []
     audit_rows: list[dict[str, Any]] = []
     if record is not None:
-        result = verify(roster, data.reps, record)
+        # details in Chinese only for the table; JSON and CSV keep the English
+        table_lang = language if output_format is OutputFormat.table else "en"
+        result = verify(roster, data.reps, record, table_lang)
         problems.extend(result.problems)
         communities = _frame_records(result.communities)
         audit_rows = _frame_records(result.audit)
@@ -874,7 +881,7 @@ def _announce_against_record(folder: Path, record: dict[str, Any], lang: str) ->
                 f"{ANNOUNCE_FILE}无法比对：{error}",
             )
         ]
-    differences = _pool_differences(announced, recorded)
+    differences = _pool_differences(announced, recorded, lang)
     if not differences:
         return []
     lead = tr(
@@ -912,6 +919,7 @@ def _print_verify(
     if audit is None:
         return
     # The table is for screens; IDs are masked. --format json/csv gives them in full.
+    role_names = {"rep": "代表", "alternate": "候补"} if zh else {}
     _print_table(
         "抽取过程（居民编号已部分隐去）" if zh else "Audit (resident IDs masked)",
         ["社区编号", "小区", "i", "哈希", "剩余人数", "位置", "居民编号", "身份"]
@@ -926,7 +934,7 @@ def _print_verify(
                 a["pool_size"],
                 a["position"],
                 mask_id(a["resident_id"]),
-                a["role"],
+                role_names.get(a["role"], a["role"]),
             ]
             for a in audit
         ],
