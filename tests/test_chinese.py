@@ -119,3 +119,15 @@ def test_announce_sentences_are_not_separated_by_a_space(root_2008_only: Path) -
     )
     assert result.exit_code == 0
     assert "announce.csv。请在随机种子产生之前公示" in result.stderr
+
+
+def test_a_damaged_draw_record_is_described_in_chinese(root_2008_only: Path) -> None:
+    record = root_2008_only / "2008" / "reps.draw.json"
+    record.write_text('{"seed": "x"}', encoding="utf-8")
+    cli_run("draw-reps", "--root", root_2008_only, "--year", "2008", "--announce", "--force")
+    result = cli_run("verify-draw", "--root", root_2008_only, "--year", "2008", "--lang", "zh")
+    assert result.exit_code == 1
+    assert "抽取记录（reps.draw.json）缺少以下项：method、count" in result.stderr
+    assert "lacks" not in result.stderr
+    # a damaged record is not also compared with announce.csv, community by community
+    assert "公示时" not in result.stderr

@@ -613,30 +613,54 @@ def make_record(
     }
 
 
-def _record_options(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _record_options(
+    record: Mapping[str, Any], zh: bool = False
+) -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
     missing = [k for k in RECORD_KEYS if k not in record and k != "tool_version"]
     if missing:
+        if zh:
+            return {}, [f"抽取记录（reps.draw.json）缺少以下项：{'、'.join(missing)}"]
         return {}, [f"the draw record lacks {', '.join(missing)}"]
     options: dict[str, Any] = {}
     seed = record["seed"]
     if not isinstance(seed, str):
-        problems.append(f"the draw record's seed is not text: {seed!r}")
+        problems.append(
+            f"抽取记录中的seed不是文本：{seed!r}"
+            if zh
+            else f"the draw record's seed is not text: {seed!r}"
+        )
     options["seed"] = str(seed)
     options["method"] = str(record["method"])
     if options["method"] not in METHODS:
-        problems.append(f"the draw record has an unknown method {record['method']!r}")
+        problems.append(
+            f"抽取记录中的method无效：{record['method']!r}"
+            if zh
+            else f"the draw record has an unknown method {record['method']!r}"
+        )
     for key in ("count", "alternates"):
         value = record[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            problems.append(f"the draw record's {key} is not a whole number >= 0: {value!r}")
+            problems.append(
+                f"抽取记录中的{key}不是大于等于0的整数：{value!r}"
+                if zh
+                else f"the draw record's {key} is not a whole number >= 0: {value!r}"
+            )
         options[key] = value
     if not isinstance(record["one_per_household"], bool):
-        problems.append("the draw record's one_per_household is not true/false")
+        problems.append(
+            "抽取记录中的one_per_household不是true/false"
+            if zh
+            else "the draw record's one_per_household is not true/false"
+        )
     options["one_per_household"] = bool(record["one_per_household"])
     stratify = record["stratify"]
     if stratify is not None and stratify not in STRATIFY:
-        problems.append(f"the draw record's stratify is unknown: {stratify!r}")
+        problems.append(
+            f"抽取记录中的stratify无效：{stratify!r}"
+            if zh
+            else f"the draw record's stratify is unknown: {stratify!r}"
+        )
     options["stratify"] = stratify
     pools = record["pools"]
     if not isinstance(pools, list) or not all(
@@ -644,7 +668,9 @@ def _record_options(record: Mapping[str, Any]) -> tuple[dict[str, Any], list[str
         for p in pools
     ):
         problems.append(
-            "the draw record's pools is not a list of {community_id, pool_size, fingerprint}"
+            "抽取记录中的pools不是{community_id, pool_size, fingerprint}的列表"
+            if zh
+            else "the draw record's pools is not a list of {community_id, pool_size, fingerprint}"
         )
     return options, problems
 
@@ -757,7 +783,7 @@ def verify(
     zh = lang == "zh"
     empty_audit = pd.DataFrame({c: pd.Series(dtype=object) for c in AUDIT_COLUMNS})
     empty = pd.DataFrame({c: pd.Series(dtype=str) for c in VERIFY_COLUMNS})
-    options, problems = _record_options(record)
+    options, problems = _record_options(record, zh)
     if problems:
         return VerifyResult(empty, empty_audit, problems)
     recorded = {
@@ -776,7 +802,8 @@ def verify(
             communities=recorded,
         )
     except DrawOptionError as error:
-        return VerifyResult(empty, empty_audit, [f"the draw record cannot be redone: {error}"])
+        redo = "无法按抽取记录重新抽取" if zh else "the draw record cannot be redone"
+        return VerifyResult(empty, empty_audit, [f"{redo}{'：' if zh else ': '}{error}"])
 
     in_roster = set(_community_ids(roster))
     current = {

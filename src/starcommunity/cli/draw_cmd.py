@@ -654,7 +654,10 @@ def _read_announced(path: Path) -> dict[str, tuple[int, str]]:
 
 
 def _pool_differences(
-    announced: dict[str, tuple[int, str]], current: dict[str, tuple[int, str]], lang: str
+    announced: dict[str, tuple[int, str]],
+    current: dict[str, tuple[int, str]],
+    lang: str,
+    now_zh: str = "现在",
 ) -> list[str]:
     out = []
     for cid in sorted(set(announced) | set(current)):
@@ -663,8 +666,8 @@ def _pool_differences(
             continue
         if lang == "zh":
             was_zh = f"{was[0]}人，名册指纹{was[1][:12]}" if was else "未公示"
-            now_zh = f"{now[0]}人，名册指纹{now[1][:12]}" if now else "没有"
-            out.append(f"{cid}：公示时{was_zh}；现在{now_zh}")
+            now_text = f"{now[0]}人，名册指纹{now[1][:12]}" if now else "没有该社区"
+            out.append(f"{cid}：公示时{was_zh}；{now_zh}{now_text}")
             continue
         was_text = f"{was[0]} residents, fingerprint {was[1][:12]}" if was else "not announced"
         now_text = f"{now[0]} residents, fingerprint {now[1][:12]}" if now else "absent"
@@ -836,7 +839,8 @@ def verify_draw(
         problems.extend(result.problems)
         communities = _frame_records(result.communities)
         audit_rows = _frame_records(result.audit)
-        problems.extend(_announce_against_record(data.folder, record, language))
+        if not result.problems:  # a damaged record differs from any announcement
+            problems.extend(_announce_against_record(data.folder, record, language))
     ok = not problems and all(c["status"] == "match" for c in communities)
 
     if output_format is OutputFormat.json:
@@ -881,7 +885,7 @@ def _announce_against_record(folder: Path, record: dict[str, Any], lang: str) ->
                 f"{ANNOUNCE_FILE}无法比对：{error}",
             )
         ]
-    differences = _pool_differences(announced, recorded, lang)
+    differences = _pool_differences(announced, recorded, lang, "抽取记录中")
     if not differences:
         return []
     lead = tr(
