@@ -311,12 +311,16 @@ def test_totals_rows_under_a_table_are_left_out_with_one_warning_each(cli: Cli, 
     assert after.exit_code == 0 and json.loads(after.stdout) == json.loads(before.stdout)
 
 
-def test_every_totals_word_passes_the_quick_look() -> None:
-    """The quick look at a file's last bytes must never rule out a real totals row."""
-    from starcommunity.io.headers import TOTALS_ROW_KEYS, may_hold_totals_word
+def test_every_closing_word_passes_the_quick_look() -> None:
+    """The quick look at a file's last bytes must never rule out a real closing row,
+    quoted or not, after a blank cell or not."""
+    from starcommunity.io.headers import FOOTER_ROW_PREFIXES, TOTALS_ROW_KEYS
+    from starcommunity.io.tables import _csv_may_have_closing_rows
 
-    assert all(may_hold_totals_word(word) for word in TOTALS_ROW_KEYS)
-    assert may_hold_totals_word("ＴＯＴＡＬ") and not may_hold_totals_word("A001C0001")
+    for word in TOTALS_ROW_KEYS | set(FOOTER_ROW_PREFIXES):
+        for line in (f"{word},,3", f',"{word}",3', f'"{word}：",,'):
+            text = f"社区编号,评分组,A1\r\nA01,office,3\r\n{line}\r\n"
+            assert _csv_may_have_closing_rows(text.encode("utf-8"), ","), line
 
 
 @pytest.mark.parametrize(
@@ -325,15 +329,38 @@ def test_every_totals_word_passes_the_quick_look() -> None:
         ("A01,office,O01,3\r\n", False),
         ("A01,office,O01,3\r\n合计,,,30\r\n", True),
         ('A01,office,O01,3\r\n,"合 计",,30\r\n,,,,\r\n,,,,\r\n', True),  # after a blank cell
-        ("平均,,,3\r\nA02,office,O02,3\r\nA03,office,O03,3\r\nA04,office,O04,3\r\n", False),
+        ("A01,office,O01,3\r\n制表人：王芳,,审核人：李明,\r\n", True),
+        ("平均,,,3\r\n" + "".join(f"A0{n},office,O0{n},3\r\n" for n in range(2, 8)), False),
         ("A01,评分,O01,3\r\n", False),  # only the first filled-in cell counts
     ],
 )
-def test_the_quick_look_at_a_csv_finds_its_totals_rows(last_lines: str, expected: bool) -> None:
-    from starcommunity.io.tables import _csv_may_end_with_totals
+def test_the_quick_look_at_a_csv_finds_its_closing_rows(last_lines: str, expected: bool) -> None:
+    from starcommunity.io.tables import _csv_may_have_closing_rows
 
     text = "社区编号,评分组,评分人编号,A1\r\n" + last_lines
-    assert _csv_may_end_with_totals(text.encode("utf-8"), ",") is expected
+    assert _csv_may_have_closing_rows(text.encode("utf-8"), ",") is expected
+
+
+def test_notes_and_signatures_under_a_table_and_its_extra_columns_are_left_alone(
+    cli: Cli, year: Path
+) -> None:
+    """A 序号 column, a 备注 column, and 制表人/审核人 and 注： lines under the office
+    sheet, as on a printed form: an unknown item, and every cell of each line an error."""
+    before = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    rows = read_csv(year / OFFICE)
+    rows = [["序号", *rows[0], "备注"]] + [[str(n), *r, ""] for n, r in enumerate(rows[1:], 1)]
+    signatures = ["制表人：王芳", "", "审核人：李明", "", "日期：2008年12月10日"]
+    write_csv(year / OFFICE, [*rows, [], signatures, ["注：本表由评估小组填写。"]])
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"][:3]
+    footers = find(report, "footer-row")
+    assert [(p["row"], p["value"]) for p in footers] == [
+        (len(rows) + 2, "制表人:王芳"),
+        (len(rows) + 3, "注:本表由评估小组填写。"),
+    ]
+    assert all(p in report["warnings"] and "signature" in p["message"] for p in footers)
+    after = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    assert after.exit_code == 0 and json.loads(after.stdout) == json.loads(before.stdout)
 
 
 def test_a_row_that_only_mentions_a_total_is_still_data(cli: Cli, year: Path) -> None:

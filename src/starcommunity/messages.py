@@ -227,6 +227,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "up the scores itself. Delete it.",
         "第{row}行是汇总行（“{value}”），已不计入：本工具自行汇总分数。请删除该行。",
     ),
+    "footer-row": (
+        "Row {row} is a note or signature line under the table ('{value}'); it was left "
+        "out, as it holds no scores. It may stay.",
+        "第{row}行是表格下方的说明或签字行（“{value}”），不含分数，已不计入，可以保留。",
+    ),
     "unknown-item": (
         "Column {column}: '{value}' is not an item of the criteria. Head each score column "
         "with an item id or item name from criteria, or remove the column.",

@@ -116,11 +116,18 @@ FILE_STEMS: dict[str, tuple[str, ...]] = {
     "flags": ("flags", "取消资格", "一票否决"),
 }
 
-# Clerks often add a total column to a score sheet; it is recomputed, never read.
-TOTAL_COLUMN_KEYS = frozenset(header_key(h) for h in ("合计", "总分", "小计", "total", "得分"))
+# Columns clerks add to a score sheet that the tool never reads: a total (recomputed),
+# a row number, a note, a signature.
+UNREAD_SHEET_COLUMN_KEYS = frozenset(
+    header_key(h)
+    for h in (
+        *("合计", "总分", "小计", "total", "得分"),
+        *("序号", "行号", "no", "备注", "说明", "note", "notes", "签字", "签名"),
+    )
+)
 
-# ... and a row under the table that sums it up, known by its first filled-in cell
-# (compared as headers are: "合 计：" too); no ID is ever one of these words.
+# Rows that close a table, known by their first filled-in cell (compared as headers
+# are: "合 计：" too); no ID is ever one of these. A row summing it up (合计, 平均) ...
 TOTALS_ROW_KEYS = frozenset(
     header_key(word)
     for word in (
@@ -128,20 +135,22 @@ TOTALS_ROW_KEYS = frozenset(
         *("total", "totals", "sum", "subtotal", "average", "mean"),
     )
 )
+# ... and a note or the signatures under it (注：…, 制表人：王芳 审核人：李明), by how it starts.
+FOOTER_ROW_PREFIXES = tuple(
+    header_key(word)
+    for word in (
+        *("注", "备注", "说明", "制表", "填表", "审核", "负责人", "签字", "签名", "日期"),
+        *("note", "prepared", "checked", "signed", "signature"),
+    )
+)
 
 
-# Every totals word holds one of these (a test says so): a file's last bytes without
-# any of them cannot end with a totals row, which spares looking at thousands of tables.
-TOTALS_ROW_HINTS = ("计", "均", "分", "total", "sum", "average", "mean")
-
-
-def is_totals_word(text: object) -> bool:
-    return header_key(text) in TOTALS_ROW_KEYS
-
-
-def may_hold_totals_word(text: str) -> bool:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return any(hint in folded for hint in TOTALS_ROW_HINTS)
+def closing_row_kind(text: object) -> str | None:
+    """'totals' or 'footer' for the first filled-in cell of a row closing a table."""
+    key = header_key(text)
+    if key in TOTALS_ROW_KEYS:
+        return "totals"
+    return "footer" if key.startswith(FOOTER_ROW_PREFIXES) else None
 
 
 # A group written in a longer form ("地区办事处星级和谐社区创建和评估小组") is known by

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from starcommunity.io.headers import header_key, is_totals_word, may_hold_totals_word
+from starcommunity.io.headers import closing_row_kind, header_key
 from starcommunity.problems import Report, excel_column_letter
 
 if TYPE_CHECKING:
@@ -71,9 +71,9 @@ class Grid:
     source: Path | None = None
     # what separates the fields: ',', or a tab ("Unicode text") or ';' (_delimiter)
     delimiter: str = ","
-    # False when the last rows hold no totals word (合计 …), seen while reading: most
-    # sheets, which then skip looking at their body's last rows (_without_totals_rows)
-    may_end_with_totals: bool = True
+    # False when the last rows hold no word closing a table (合计, 注：…), seen while
+    # reading: most sheets, which then skip looking at their body's last rows
+    may_have_closing_rows: bool = True
 
     def full_cells(self, report: Report | None = None) -> pd.DataFrame:
         """Every cell of the grid (a lazily read CSV is read in full, as text, once).
@@ -222,7 +222,7 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
     fields = payload.count(delimiter.encode()) + lines
     if _too_wide(width, lines, fields, widths, display, report):
         return None
-    may_end_with_totals = _csv_may_end_with_totals(payload, delimiter)
+    may_have_closing_rows = _csv_may_have_closing_rows(payload, delimiter)
 
     def grid(cells: pd.DataFrame, **lazily: Any) -> Grid:
         return Grid(
@@ -231,7 +231,7 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
             cells=_numbered(cells),
             encoding=encoding,
             delimiter=delimiter,
-            may_end_with_totals=may_end_with_totals,
+            may_have_closing_rows=may_have_closing_rows,
             **lazily,
         )
 
@@ -703,7 +703,7 @@ def _read_excel(path: Path, display: str, report: Report) -> list[Grid]:
                 cells=cells,
                 merged=merged,
                 from_excel=True,
-                may_end_with_totals=_sheet_may_end_with_totals(rows),
+                may_have_closing_rows=_sheet_may_have_closing_rows(rows),
             )
         )
     if not grids and not unreadable:
@@ -911,8 +911,8 @@ def make_table(
         body = grid.full_cells(report).loc[header_row + 1 :]
     body = without_blank_rows(body)
     body = _without_repeated_headers(grid, body, header_values, mapping, report)
-    if grid.may_end_with_totals:
-        body = _without_totals_rows(grid, body, report)
+    if grid.may_have_closing_rows:
+        body = _without_closing_rows(grid, body, report)
     extras: dict[int, str] = {}
     for column_index, value in header_values.items():
         index = int(column_index)
@@ -951,22 +951,23 @@ def _without_repeated_headers(
     return body.drop(index=repeated)
 
 
-def _without_totals_rows(grid: Grid, body: pd.DataFrame, report: Report | None) -> pd.DataFrame:
-    """A 合计 or 平均 row under the table sums up the rows above: left out with a warning,
-    instead of an unknown community and a score above the maximum in every column."""
-    totals = trailing_totals_rows(body)
-    if not totals:
+def _without_closing_rows(grid: Grid, body: pd.DataFrame, report: Report | None) -> pd.DataFrame:
+    """Rows closing the table (a 合计 or 平均 row, a note, the signatures) are left out
+    with one warning each, instead of an unknown community, a blank group and a blank
+    or too high score in every column."""
+    closing = trailing_closing_rows(body)
+    if not closing:
         return body
     if report is not None:
-        for row in totals:
-            value = next(cell_text(v) for v in body.loc[row] if not is_blank(v))
-            report.warn("totals-row", file=grid.file, sheet=grid.sheet, row=int(row), value=value)
-    return body.drop(index=totals)
+        for row, kind, value in closing:
+            code = "totals-row" if kind == "totals" else "footer-row"
+            report.warn(code, file=grid.file, sheet=grid.sheet, row=int(row), value=value)
+    return body.drop(index=[row for row, _kind, _value in closing])
 
 
-def _csv_may_end_with_totals(payload: bytes, delimiter: str) -> bool:
-    """False when the first filled-in cell of none of a CSV's last rows (UTF-8) can be
-    a totals word."""
+def _csv_may_have_closing_rows(payload: bytes, delimiter: str) -> bool:
+    """False when the first filled-in cell of none of a CSV's last rows (UTF-8) closes
+    a table, as far as splitting its last lines at the delimiter tells."""
     # past the blank rows Excel leaves at the end (",,,,"); a file ending in more
     # than 64 KB of them is looked at the slow way
     tail = payload[-(64 << 10) :].rstrip(b'\r\n\t ,;"')[-4096:]
@@ -974,47 +975,46 @@ def _csv_may_end_with_totals(payload: bytes, delimiter: str) -> bool:
         return True
     lines = tail.decode("utf-8", errors="ignore").splitlines()
     filled = [line for line in lines if line.strip(f'{delimiter}" ')]
-    return may_hold_totals_word(
-        " ".join(
-            line.lstrip(f'{delimiter}" ').split(delimiter, 1)[0]
-            for line in filled[-MAX_TOTALS_ROWS:]
-        )
+    firsts = (
+        line.lstrip(f'{delimiter}" ').split(delimiter, 1)[0].strip('" ')
+        for line in filled[-MAX_CLOSING_ROWS:]
     )
+    return any(closing_row_kind(first) for first in firsts)
 
 
-def _sheet_may_end_with_totals(rows: list[list[Any]]) -> bool:
-    """False when the first filled-in cell of none of a sheet's last rows can be a
-    totals word."""
-    firsts: list[str] = []
+def _sheet_may_have_closing_rows(rows: list[list[Any]]) -> bool:
+    """False when the first filled-in cell of none of a sheet's last rows closes a
+    table."""
+    found = 0
     for row in reversed(rows[-1000:]):
         first = next((value for value in row if not is_blank(value)), None)
         if first is not None:
-            firsts.append(str(first))
-            if len(firsts) == MAX_TOTALS_ROWS:
-                break
-    else:
-        if len(rows) > 1000:  # 1,000 blank rows at the end: looked at the slow way
-            return True
-    return may_hold_totals_word(" ".join(firsts))
+            if closing_row_kind(first):
+                return True
+            found += 1
+            if found == MAX_CLOSING_ROWS:
+                return False
+    return len(rows) > 1000  # 1,000 blank rows at the end: looked at the slow way
 
 
-# A table ends with at most this many rows that sum it up (合计, then 平均 …)
-MAX_TOTALS_ROWS = 3
+# A table ends with at most this many closing rows (合计, 平均, 注：…, 制表人：…)
+MAX_CLOSING_ROWS = 5
 
 
-def trailing_totals_rows(body: pd.DataFrame) -> list[Any]:
-    """The last rows of `body` whose first filled-in cell is a word such as 合计 or
-    平均 (headers.TOTALS_WORDS): they sum up the table, no ID is ever one. Only the last
-    few rows are looked at, so a million-row roster costs nothing more."""
-    found: list[Any] = []
-    tail = body.tail(MAX_TOTALS_ROWS)
+def trailing_closing_rows(body: pd.DataFrame) -> list[tuple[Any, str, str]]:
+    """(row, 'totals' or 'footer', its first filled-in cell) for the last rows of
+    `body` that close the table (headers.closing_row_kind): no ID is ever such a word.
+    Only the last few rows are looked at, so a million-row roster costs nothing more."""
+    found: list[tuple[Any, str, str]] = []
+    tail = body.tail(MAX_CLOSING_ROWS)
     for row, values in zip(
         reversed(tail.index), reversed(tail.to_numpy(dtype=object).tolist()), strict=True
     ):
         first = next((value for value in values if not is_blank(value)), None)
-        if first is None or not is_totals_word(first):
+        kind = closing_row_kind(first) if first is not None else None
+        if kind is None:
             break
-        found.append(row)
+        found.append((row, kind, cell_text(first)))
     return found[::-1]
 
 

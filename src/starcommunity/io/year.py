@@ -23,8 +23,8 @@ from starcommunity.io.headers import (
     FILE_COLUMNS,
     FILE_STEMS,
     ROLE_ALIASES,
-    TOTAL_COLUMN_KEYS,
     TRUE_WORDS,
+    UNREAD_SHEET_COLUMN_KEYS,
     alias_lookup,
     group_code,
     header_key,
@@ -48,7 +48,7 @@ from starcommunity.io.tables import (
     read_grids,
     repeated_header_rows,
     table_headers,
-    trailing_totals_rows,
+    trailing_closing_rows,
     without_blank_rows,
 )
 from starcommunity.io.writing import GUARDED_CELL, unguarded_csv_value
@@ -563,13 +563,13 @@ def _read_in_halves(
 
     def second_half() -> tuple[dict[str, list[Problem]], dict[str, tuple[str, Any]]] | None:
         body = csv_body_part(grid, start)
-        # a header row repeated in this half, or a totals row at its end, is warned about
+        # a header row repeated in this half, or a closing row at its end, is warned about
         # where one read of the file would warn, among the first half's problems: so
         # that file is read whole
         if (
             body is None
             or repeated_header_rows(body, grid.cells.loc[header_row], mapping)
-            or trailing_totals_rows(without_blank_rows(body))
+            or trailing_closing_rows(without_blank_rows(body))
         ):
             return None
         table = Table(
@@ -1548,7 +1548,7 @@ def _sheet_header(
         columns={c: letters[c] for c in SCORE_META if c in letters},
     )
     for index, header in table.extras.items():
-        if header_key(header) in TOTAL_COLUMN_KEYS:
+        if header_key(header) in UNREAD_SHEET_COLUMN_KEYS:
             continue
         # the name of two items (criteria lists A1 and G3 as 居委会依法选举) is no
         # unknown item: it is one that cannot be told apart
