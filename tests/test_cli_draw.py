@@ -620,3 +620,42 @@ def test_a_household_in_two_compounds_is_warned_about(fresh: Path) -> None:
     assert "Put each household in one compound" in result.stderr
     # one household only: no other community is named
     assert result.stderr.count("is in several compounds") == 1
+
+
+def test_roster_errors_name_only_the_file_that_holds_them(fresh: Path) -> None:
+    lines = roster_lines(fresh)
+    lines[5] = lines[5].rsplit(",", 1)[0] + ",已故"
+    write_roster(fresh, lines)
+    result = run(*draw_args(fresh))
+    assert result.exit_code == 1
+    assert "1 error(s) in roster.csv:" in result.stderr
+    assert "communities.csv" not in result.stderr.split("error(s) in")[1].split(":")[0]
+
+
+def test_a_roster_changed_after_announce_says_how_and_that_nothing_changed(fresh: Path) -> None:
+    folder = fresh / "2008"
+    assert run("draw-reps", "--root", str(fresh), "--year", "2008", "--announce").exit_code == 0
+    raw = (folder / "announce.csv").read_bytes()
+    lines = roster_lines(fresh)
+    kept = [line for line in lines if not line.startswith("NMF02,NMF02-0001,")]
+    # NMF03: one resident re-housed, so the pool keeps its size
+    index = next(i for i, line in enumerate(kept) if line.startswith("NMF03,") and "否" not in line)
+    cells = kept[index].split(",")
+    cells[3] = "NMF03-H9999"
+    kept[index] = ",".join(cells)
+    write_roster(fresh, kept)
+    before = folder_hashes(folder)
+
+    refused = run(*draw_args(fresh))
+    assert refused.exit_code == 1
+    assert "(1 eligible resident(s) fewer)" in refused.stderr
+    assert "NMF03" in refused.stderr and "as many residents, but" in refused.stderr
+    assert "Nothing was drawn and no file was written or changed." in refused.stderr
+    zh = run(*draw_args(fresh, "--lang", "zh"))
+    assert "（符合条件的居民少了1人）" in zh.stderr and "本次未抽取" in zh.stderr
+
+    again = run("draw-reps", "--root", str(fresh), "--year", "2008", "--announce")
+    assert again.exit_code == 1
+    assert "NMF02: announced" in again.stderr and "it was left unchanged" in again.stderr
+    assert (folder / "announce.csv").read_bytes() == raw
+    assert folder_hashes(folder) == before

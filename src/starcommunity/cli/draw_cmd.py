@@ -88,13 +88,15 @@ def load_for(root: Path, year: str, lang: str, kinds: tuple[str, ...]) -> YearDa
     )
     shown = ", ".join(sorted(files)) or ", ".join(kinds)
     if relevant.errors:
+        # name the files that hold the errors, not every file the command read
+        faulty = ", ".join(sorted({p.file for p in relevant.errors if p.file})) or shown
         print_problems(relevant, lang)
         say(
             tr(
                 lang,
-                f"{len(relevant.errors)} error(s) in {shown}: fix them and run again "
+                f"{len(relevant.errors)} error(s) in {faulty}: fix them and run again "
                 f"(`{command_line('validate', root, year)}` lists every problem of the year).",
-                f"{shown}中有{len(relevant.errors)}个错误，请改正后重新运行"
+                f"{faulty}中有{len(relevant.errors)}个错误，请改正后重新运行"
                 f"（`{command_line('validate', root, year)}` 列出本年度全部问题）。",
             )
         )
@@ -667,12 +669,36 @@ def _pool_differences(
         if lang == "zh":
             was_zh = f"{was[0]}人，名册指纹{was[1][:12]}" if was else "未公示"
             now_text = f"{now[0]}人，名册指纹{now[1][:12]}" if now else "没有该社区"
-            out.append(f"{cid}：公示时{was_zh}；{now_zh}{now_text}")
+            out.append(f"{cid}：公示时{was_zh}；{now_zh}{now_text}{_change_zh(was, now)}")
             continue
         was_text = f"{was[0]} residents, fingerprint {was[1][:12]}" if was else "not announced"
         now_text = f"{now[0]} residents, fingerprint {now[1][:12]}" if now else "absent"
-        out.append(f"{cid}: announced {was_text}; now {now_text}")
+        out.append(f"{cid}: announced {was_text}; now {now_text}{_change_en(was, now)}")
     return out
+
+
+def _change_en(was: tuple[int, str] | None, now: tuple[int, str] | None) -> str:
+    """What a changed pool means, in words (the fingerprint alone says nothing to a clerk)."""
+    if was is None or now is None:
+        return ""
+    if now[0] > was[0]:
+        return f" ({now[0] - was[0]} eligible resident(s) more)"
+    if now[0] < was[0]:
+        return f" ({was[0] - now[0]} eligible resident(s) fewer)"
+    return (
+        " (as many residents, but a resident_id, household or compound of an eligible "
+        "resident changed, or one resident was swapped for another)"
+    )
+
+
+def _change_zh(was: tuple[int, str] | None, now: tuple[int, str] | None) -> str:
+    if was is None or now is None:
+        return ""
+    if now[0] > was[0]:
+        return f"（符合条件的居民多了{now[0] - was[0]}人）"
+    if now[0] < was[0]:
+        return f"（符合条件的居民少了{was[0] - now[0]}人）"
+    return "（人数相同，但有符合条件居民的居民编号、户号或小区改动，或有人被替换）"
 
 
 def _check_announced(data: YearData, roster: pd.DataFrame, lang: str) -> None:
@@ -704,9 +730,11 @@ def _check_announced(data: YearData, roster: pd.DataFrame, lang: str) -> None:
                 lang,
                 f"The roster changed after {ANNOUNCE_FILE} was published: the draw would not "
                 "be from the announced pool. Restore the roster as announced, or announce "
-                "again (draw-reps --announce --force), publish it, and only then fix the seed.",
+                "again (draw-reps --announce --force), publish it, and only then fix the seed. "
+                "Nothing was drawn and no file was written or changed.",
                 f"{ANNOUNCE_FILE}公示后居民名册有改动，抽取将不是从公示的名单中进行。请恢复公示时的名册，"
-                "或重新公示（draw-reps --announce --force）并公布后，再确定随机种子。",
+                "或重新公示（draw-reps --announce --force）并公布后，再确定随机种子。"
+                "本次未抽取，也未写入或改动任何文件。",
             )
         )
         raise typer.Exit(EXIT_DATA)
@@ -724,13 +752,21 @@ def _announce(root: Path, year: str, force: bool, output_format: OutputFormat, l
     if path.is_file() and path.read_bytes() == content:
         state = tr(lang, f"{path} is unchanged.", f"{path}内容未变。")
     elif path.is_file() and not force:
+        try:
+            announced = _read_announced(path)
+        except (UnicodeDecodeError, KeyError, ValueError, csv.Error):
+            announced = None
+        if announced is not None:  # which communities changed, and how
+            current = {r["community_id"]: (r["pool_size"], r["fingerprint"]) for r in rows}
+            for line in _pool_differences(announced, current, lang):
+                say(line)
         say(
             tr(
                 lang,
                 f"{path} already exists with other pools (the roster changed since it was "
-                "published). Pass --force to replace it (the old one is kept in draws/), "
-                "and publish the new one before the seed is known.",
-                f"{path}已存在且内容不同（公示后名册有改动）。如需替换请加 --force"
+                "published); it was left unchanged. Pass --force to replace it (the old one "
+                "is kept in draws/), and publish the new one before the seed is known.",
+                f"{path}已存在且内容不同（公示后名册有改动），未作改动。如需替换请加 --force"
                 "（旧文件保存在draws/中），并在随机种子产生前重新公示。",
             )
         )
