@@ -659,3 +659,36 @@ def test_a_roster_changed_after_announce_says_how_and_that_nothing_changed(fresh
     assert "NMF02: announced" in again.stderr and "it was left unchanged" in again.stderr
     assert (folder / "announce.csv").read_bytes() == raw
     assert folder_hashes(folder) == before
+
+
+def test_blank_compound_and_household_are_warned_with_their_rows(fresh: Path) -> None:
+    lines = roster_lines(fresh)
+    header = lines[0].split(",")
+    compound, household = header.index("小区"), header.index("户号")
+    for number in (3, 4):  # roster rows 3 and 4 as the clerk sees them (header is row 1)
+        cells = lines[number - 1].split(",")
+        cells[compound] = ""
+        lines[number - 1] = ",".join(cells)
+    cells = lines[6].split(",")
+    cells[household] = ""
+    lines[6] = ",".join(cells)
+    write_roster(fresh, lines)
+    plain = run(*draw_args(fresh, "--stratify", "compound", "--one-per-household"))
+    assert plain.exit_code == 0, plain.stderr
+    assert "NMF01: 2 eligible resident(s) have no compound (小区) (roster.csv rows 3, 4)" in (
+        plain.stderr
+    )
+    assert "NMF01: 1 eligible resident(s) have no household (户号) (roster.csv row 7)" in (
+        plain.stderr
+    )
+    assert "(no compound)" in plain.stderr and "(, " not in plain.stderr
+    # the draw is the core's, warnings or not
+    data, _ = load_year(fresh, "2008", scores=False)
+    assert data.roster is not None
+    expected = draw(data.roster, SEED, stratify="compound", one_per_household=True).reps
+    assert [r["resident_id"] for r in read_reps(fresh / "2008" / "reps.csv")] == list(
+        expected["resident_id"]
+    )
+    zh = run(*draw_args(fresh, "--stratify", "compound", "--force", "--lang", "zh"))
+    assert "NMF01：2名符合条件的居民没有填写小区（roster.csv第3、4行）" in zh.stderr
+    assert "户号" not in zh.stderr.split("警告")[1]  # no household warning without the option

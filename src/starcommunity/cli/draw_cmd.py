@@ -402,6 +402,10 @@ def draw_reps(
         )
     except DrawOptionError as error:
         fail_usage(str(error))
+    if stratify_value == "compound":
+        _warn_blank(roster, "compound", language)
+    if one_per_household:
+        _warn_blank(roster, "household", language)
     record = make_record(
         result,
         seed,
@@ -415,14 +419,15 @@ def draw_reps(
     pool_sizes = {str(r.community_id): int(r.pool_size) for r in result.pools.itertuples()}
     split = {community_id for community_id, _household, _compounds in result.split_households}
     for community_id, household, compounds in result.split_households:
+        named = [c or tr(language, "(no compound)", "（未填小区）") for c in compounds]
         say(
             tr(
                 language,
                 f"Warning: {community_id}: household {household} is in several compounds "
-                f"({', '.join(compounds)}). Drawn one per household by compound, a member "
+                f"({', '.join(named)}). Drawn one per household by compound, a member "
                 "picked in one compound takes the household out of the others, which can "
                 "leave a seat empty. Put each household in one compound in the roster.",
-                f"警告：{community_id}：户号{household}分属多个小区（{'、'.join(compounds)}）。"
+                f"警告：{community_id}：户号{household}分属多个小区（{'、'.join(named)}）。"
                 "按小区分层且每户限一人抽取时，一个小区抽中该户成员后，该户在其他小区的成员"
                 "也不再参加抽取，可能导致名额空缺。请在居民名册中把每户归入一个小区。",
             )
@@ -544,6 +549,57 @@ def draw_reps(
         )
     )
     raise typer.Exit(EXIT_OK)
+
+
+def _warn_blank(roster: pd.DataFrame, column: str, lang: str) -> None:
+    """Per community, the eligible residents with no compound (or household), by row.
+
+    The draw gives them a meaning (one compound of their own, a household each), which
+    is seldom what the clerk meant: the warning says so and where to fill them in.
+    """
+    if column not in roster.columns:
+        return
+    eligible = roster["eligible"].astype(bool) if "eligible" in roster.columns else True
+    blank = roster[column].fillna("").astype(str).str.strip().eq("") & eligible
+    if not blank.any():
+        return
+    rows = roster.loc[blank, ["community_id", "_file", "_sheet", "_row"]]
+    for community_id, group in rows.groupby("community_id", sort=True):
+        where = ", ".join(
+            f"{file}{f' [{sheet}]' if isinstance(sheet, str) and sheet else ''} "
+            f"{'rows' if len(part) > 1 else 'row'} "
+            f"{', '.join(str(int(r)) for r in part['_row'].head(5))}"
+            + (" ..." if len(part) > 5 else "")
+            for (file, sheet), part in group.groupby(["_file", "_sheet"], dropna=False, sort=False)
+        )
+        where_zh = "；".join(
+            f"{file}{f'（{sheet}）' if isinstance(sheet, str) and sheet else ''}"
+            f"第{'、'.join(str(int(r)) for r in part['_row'].head(5))}行"
+            + ("等" if len(part) > 5 else "")
+            for (file, sheet), part in group.groupby(["_file", "_sheet"], dropna=False, sort=False)
+        )
+        n = len(group)
+        if column == "compound":
+            en = (
+                f"Warning: {community_id}: {n} eligible resident(s) have no compound (小区) "
+                f"({where}); drawn by compound, they form a compound of their own, with "
+                "its share of the seats. Fill in their 小区 if that is not meant."
+            )
+            zh = (
+                f"警告：{community_id}：{n}名符合条件的居民没有填写小区（{where_zh}），"
+                "按小区分层抽取时他们单独算作一个小区，按比例分得名额。如非此意，请补填小区。"
+            )
+        else:
+            en = (
+                f"Warning: {community_id}: {n} eligible resident(s) have no household "
+                f"(户号) ({where}); drawn one per household, each of them counts as a "
+                "household of their own. Fill in their 户号 if that is not meant."
+            )
+            zh = (
+                f"警告：{community_id}：{n}名符合条件的居民没有填写户号（{where_zh}），"
+                "每户限一人抽取时，他们每人单独算作一户。如非此意，请补填户号。"
+            )
+        say(tr(lang, en, zh))
 
 
 def _refuse_redraw(folder: Path, existing: list[Path], lang: str) -> None:
