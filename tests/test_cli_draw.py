@@ -692,3 +692,36 @@ def test_blank_compound_and_household_are_warned_with_their_rows(fresh: Path) ->
     zh = run(*draw_args(fresh, "--stratify", "compound", "--force", "--lang", "zh"))
     assert "NMF01：2名符合条件的居民没有填写小区（roster.csv第3、4行）" in zh.stderr
     assert "户号" not in zh.stderr.split("警告")[1]  # no household warning without the option
+
+
+def test_eligibility_words_clerks_write(fresh: Path) -> None:
+    """符合/不符合 and ✔/✘ read as 是/否; a reason (已故, 否（外出）) is an error
+    naming the cell."""
+    lines = roster_lines(fresh)
+    as_is = run("draw-reps", "--root", str(fresh), "--year", "2008", "--announce", "-f", "json")
+    pools = json.loads(as_is.stdout)["communities"]
+    (fresh / "2008" / "announce.csv").unlink()
+    words = {"是": ("符合", "✔"), "否": ("不符合", "✘")}
+    seen = {"是": 0, "否": 0}
+    for number, line in enumerate(lines[1:], start=1):
+        value = line.rsplit(",", 1)[1]
+        if value in words:
+            lines[number] = line.rsplit(",", 1)[0] + "," + words[value][seen[value] % 2]
+            seen[value] += 1
+    assert seen["否"] > 2
+    write_roster(fresh, lines)
+    reread = run("draw-reps", "--root", str(fresh), "--year", "2008", "--announce", "-f", "json")
+    assert reread.exit_code == 0, reread.stderr
+    assert json.loads(reread.stdout)["communities"] == pools
+
+    lines[4] = lines[4].rsplit(",", 1)[0] + ",已故"
+    lines[6] = lines[6].rsplit(",", 1)[0] + ",否（外出）"
+    write_roster(fresh, lines)
+    result = run(*draw_args(fresh))
+    assert result.exit_code == 1
+    assert "Row 5, 是否有资格 (F): '已故' is not yes/no" in result.stderr
+    assert "Row 7, 是否有资格 (F): '否(外出)' is not yes/no" in result.stderr
+    assert "belongs in a column of its own" in result.stderr
+    zh = run(*draw_args(fresh, "--lang", "zh"))
+    assert "第5行是否有资格（F列）：“已故”不是“是/否”，无法确定该居民能否参加抽取" in zh.stderr
+    assert not (fresh / "2008" / "reps.csv").exists()

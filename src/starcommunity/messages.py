@@ -117,8 +117,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第{row}行{column}：“{value}”是以文本形式存储的数字，已按数字读取。",
     ),
     "bad-eligible": (
-        "Row {row}, {column}: '{value}' is not yes/no. Write 是 or 否 (or true/false, 1/0).",
-        "第{row}行{column}：“{value}”不是“是/否”，请填写“是”或“否”。",
+        "Row {row}, {column}: '{value}' is not yes/no, so it is not known whether this "
+        "resident may be drawn. Write 是 or 否 (or true/false, 1/0; blank means 是); a "
+        "reason such as 已故, 迁出 or 外出 belongs in a column of its own.",
+        "第{row}行{column}：“{value}”不是“是/否”，无法确定该居民能否参加抽取。请填写“是”或“否”"
+        "（空白视为“是”）；已故、迁出、外出等原因请写在另外一列。",
     ),
     "bad-role": (
         "Row {row}, {column}: '{value}' is not a role. Write rep or alternate (代表/候补).",

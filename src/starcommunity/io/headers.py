@@ -81,8 +81,9 @@ ROLE_ALIASES: dict[str, str] = {
     "候补代表": "alternate",
 }
 
-TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "有", "t", "√", "✓"})
-FALSE_WORDS = frozenset({"false", "no", "n", "0", "否", "无", "f", "×", "✗"})
+# eligible: 符合/不符合 answer the 是否符合条件 header; ✔/✘ are the heavy ✓/✗
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "有", "t", "√", "✓", "✔", "符合"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "否", "无", "f", "×", "✗", "✘", "不符合"})
 
 
 def header_key(text: object) -> str:
