@@ -186,6 +186,17 @@ def _eligible_rows(roster: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
+def residents_without(roster: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The eligible residents whose `column` (compound, household) is blank, with where
+    they stand: community_id, _file, _sheet, _row. None when the roster lacks it."""
+    places = ["community_id", "_file", "_sheet", "_row"]
+    if column not in roster.columns:
+        return pd.DataFrame(columns=places)
+    eligible = roster["eligible"].astype(bool) if "eligible" in roster.columns else True
+    blank = _text(roster[column]).str.strip().eq("") & eligible
+    return roster.loc[blank, [c for c in places if c in roster.columns]]
+
+
 def _community_ids(roster: pd.DataFrame, extra: Iterable[str] | None = None) -> list[str]:
     ids = set(_text(roster["community_id"])) if "community_id" in roster.columns else set()
     if extra is not None:

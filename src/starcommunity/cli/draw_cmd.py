@@ -364,7 +364,7 @@ def draw_reps(
     import pandas as pd
 
     from starcommunity import __version__
-    from starcommunity.draw import DrawOptionError, draw, make_record
+    from starcommunity.draw import DrawOptionError, draw, make_record, residents_without
     from starcommunity.io.writing import atomic_write_all, csv_text
 
     stratify_value = stratify.value if stratify is not None else None
@@ -403,9 +403,9 @@ def draw_reps(
     except DrawOptionError as error:
         fail_usage(str(error))
     if stratify_value == "compound":
-        _warn_blank(roster, "compound", language)
+        _warn_blank(residents_without(roster, "compound"), "compound", language)
     if one_per_household:
-        _warn_blank(roster, "household", language)
+        _warn_blank(residents_without(roster, "household"), "household", language)
     record = make_record(
         result,
         seed,
@@ -551,19 +551,13 @@ def draw_reps(
     raise typer.Exit(EXIT_OK)
 
 
-def _warn_blank(roster: pd.DataFrame, column: str, lang: str) -> None:
-    """Per community, the eligible residents with no compound (or household), by row.
+def _warn_blank(rows: pd.DataFrame, column: str, lang: str) -> None:
+    """Per community, the eligible residents with no compound (or household), by row
+    (draw.residents_without).
 
     The draw gives them a meaning (one compound of their own, a household each), which
     is seldom what the clerk meant: the warning says so and where to fill them in.
     """
-    if column not in roster.columns:
-        return
-    eligible = roster["eligible"].astype(bool) if "eligible" in roster.columns else True
-    blank = roster[column].fillna("").astype(str).str.strip().eq("") & eligible
-    if not blank.any():
-        return
-    rows = roster.loc[blank, ["community_id", "_file", "_sheet", "_row"]]
     for community_id, group in rows.groupby("community_id", sort=True):
         where = ", ".join(
             f"{file}{f' [{sheet}]' if isinstance(sheet, str) and sheet else ''} "
