@@ -230,6 +230,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "up the scores itself. Delete it.",
         "第{row}行是汇总行（“{value}”），已不计入：本工具自行汇总分数。请删除该行。",
     ),
+    "row-without-scores": (
+        "Row {row} has no score in any item column ('{value}'): a rater who did not "
+        "score, or a title, so it was left out. If it is a rater who did score, enter "
+        "their scores; otherwise delete the row.",
+        "第{row}行所有指标均无分数（“{value}”），按未评分的评分人或标题处理，不计入。"
+        "如该评分人已评分，请补填分数；否则请删除该行。",
+    ),
     "footer-row": (
         "Row {row} is a note or signature line under the table ('{value}'); it was left "
         "out, as it holds no scores. It may stay.",

@@ -37,6 +37,7 @@ from starcommunity.io.tables import (
     Table,
     UnreadableGrid,
     blank_mask,
+    blank_rows,
     cell_text,
     csv_body_part,
     find_header,
@@ -1251,7 +1252,7 @@ class _Deferred:
 
 
 # Phases of the problems of one score table, in the order they are reported.
-_UNKNOWN_ITEM, _MISSING_ITEM, _TEXT, _GROUP, _SCORES = range(5)
+_UNKNOWN_ITEM, _MISSING_ITEM, _TEXT, _GROUP, _SCORES, _SCORELESS = range(6)
 SCORE_META = ("community_id", "group", "rater_id", "rater_name", "date")
 TEXT_META = ("community_id", "group", "rater_id", "rater_name")
 
@@ -1487,6 +1488,7 @@ def _read_sheets(
             number = len(tables)
             tables.append(table)
             _sheet_header(table, number, item_ids, data, deferred)
+            _without_scoreless_rows(table, number, item_ids, deferred)
             if table.from_excel:
                 excel.append(number)
                 continue
@@ -1576,6 +1578,55 @@ def _sheet_header(
                 column=item_id,
                 value=item_id,
             )
+
+
+# At most this many rows without scores are named per sheet
+SCORELESS_ROWS_SHOWN = 1000
+
+
+def _without_scoreless_rows(
+    table: Table, number: int, item_ids: list[str], deferred: _Deferred
+) -> None:
+    """Rows with no score in any item column are left out, one warning each: a rater
+    who did not come (their ID and name, no scores), a row holding only a name, or the
+    title of a second block pasted under the first ("平乐园社区居民代表评分表"). Each
+    was an error in every score cell (and a blank ID, an unknown community); a rater
+    left out still counts against the expected number of raters."""
+    import numpy as np
+
+    frame = table.frame
+    items = [c for c in frame.columns if c in item_ids]
+    if not items or not len(frame):
+        return
+    scoreless = np.flatnonzero(blank_rows(frame[items]))
+    if not len(scoreless):
+        return
+    shown = [c for c in ("rater_id", "rater_name", "community_id") if c in frame.columns]
+    others = [c for c in frame.columns if c not in items and c != "_row"]
+    for position in scoreless[:SCORELESS_ROWS_SHOWN]:
+        texts = [cell_text(frame.at[position, c]) for c in (*shown, *others)]
+        filled = list(dict.fromkeys(t for t in texts if t))
+        deferred.warn(
+            (number, _SCORELESS, 0),
+            "row-without-scores",
+            file=table.file,
+            sheet=table.sheet,
+            row=int(frame.at[position, "_row"]),
+            value=" ".join(filled[:2]),
+        )
+    if len(scoreless) > SCORELESS_ROWS_SHOWN:
+        deferred.warn(
+            (number, _SCORELESS, 1),
+            "too-many-problems",
+            file=table.file,
+            sheet=table.sheet,
+            column=table.column_label(items[0]),
+            value=len(scoreless),
+            shown=SCORELESS_ROWS_SHOWN,
+        )
+    keep = np.ones(len(frame), dtype=bool)
+    keep[scoreless] = False
+    table.frame = frame[keep].reset_index(drop=True)
 
 
 def _first_per_table(mask: np.ndarray, numbers: np.ndarray, limit: int) -> tuple:
