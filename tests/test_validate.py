@@ -1188,3 +1188,54 @@ def test_rows_without_scores_are_left_out_with_one_warning_each(cli: Cli, year: 
     assert json.loads(after.stdout) == json.loads(before.stdout)
     _, zh = problems(cli, year, "--lang", "zh")
     assert find(zh, "row-without-scores")[0]["message"].startswith(f"第{below}行所有指标均无分数")
+
+
+def _paste_second_sheet(year: Path, *, beside: bool, swap_items: bool = False) -> str:
+    """The second community's sheet pasted on the first: below it after a blank row,
+    or beside it from column AE; returns the first sheet's name."""
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    first, second = workbook.worksheets[0], workbook.worksheets[1]
+    rows = [list(values) for values in second.iter_rows(values_only=True)]
+    if swap_items:  # the second block's first two items in the other order
+        for row in rows[1:]:
+            row[5], row[6] = row[6], row[5]
+    top, left = (1, 31) if beside else (first.max_row + 2, 1)
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            first.cell(top + r, left + c, value)
+    workbook.remove(second)
+    workbook.save(year / RESIDENTS)
+    return first.title
+
+
+def test_a_second_table_beside_the_first_is_one_clear_error(cli: Cli, year: Path) -> None:
+    """Columns A-AB and AE-BF: each column of the second table was an unknown item (28
+    errors) and nothing said why; now one error names where it starts and what to do."""
+    sheet = _paste_second_sheet(year, beside=True)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (beside,) = find(report, "table-beside-table")
+    assert (beside["sheet"], beside["row"], beside["column"]) == (sheet, 2, "AE")
+    assert beside["value"] == "社区编号"
+    assert "sheet of its own" in beside["message"]
+    assert not find(report, "unknown-item")
+    # the first table is still read: only the second's community lacks its residents
+    assert [p["message"][:5] for p in find(report, "group-missing")] == ["NMF02"]
+    _, zh = problems(cli, year, "--lang", "zh")
+    assert "AE列（“社区编号”）" in find(zh, "table-beside-table")[0]["message"]
+
+
+def test_a_second_table_below_with_other_columns_is_not_read_under_the_first_header(
+    cli: Cli, year: Path
+) -> None:
+    """A block pasted under the first with its items in another order: read under the
+    first header, its scores went to the wrong items (here caught only because its
+    header row was an error in every cell). Now one error, and its rows are not read."""
+    sheet = _paste_second_sheet(year, beside=False, swap_items=True)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (other,) = find(report, "other-header-row")
+    assert (other["sheet"], other["row"]) == (sheet, 35)
+    assert "row 2" in other["message"] and "31 row(s)" in other["message"]
+    assert not find(report, "unknown-community") and not find(report, "score-not-number")
+    assert [p["message"][:5] for p in find(report, "group-missing")] == ["NMF02"]

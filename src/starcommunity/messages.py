@@ -98,6 +98,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "column has its own header.",
         "第{row}行为表头行，但含有合并单元格（{value}），请取消合并，使每列有自己的表头。",
     ),
+    "table-beside-table": (
+        "Row {row}: a second table starts beside the first at column {column} ('{value}'); "
+        "it was not read. Put each table on a sheet of its own (one sheet per community).",
+        "第{row}行：{column}（“{value}”）起是与第一个表格并排的另一个表格，未读取。"
+        "请把每个表格放在单独的工作表中（每个社区一个工作表）。",
+    ),
+    "other-header-row": (
+        "Row {row} is the header row of another table ('{value}'), whose columns differ from "
+        "those of the header in row {header_row}; the {rows} row(s) from here on were not "
+        "read. Put each table on a sheet of its own, or give it the same columns in the "
+        "same order as the first.",
+        "第{row}行是另一个表格的表头（“{value}”），其列与第{header_row}行的表头不同，"
+        "自该行起的{rows}行未读取。请把每个表格放在单独的工作表中，"
+        "或使其列及顺序与第一个表格相同。",
+    ),
     "merged-data-cells": (
         "Cells {value} are merged: only the first cell of each holds the value, the others "
         "are read as blank. Unmerge them and fill in every cell.",

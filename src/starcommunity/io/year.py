@@ -42,6 +42,7 @@ from starcommunity.io.tables import (
     csv_body_part,
     find_header,
     holds_white_space,
+    is_blank,
     make_table,
     map_distinct,
     mapped_frame,
@@ -677,10 +678,14 @@ def _tables(
                     expected=column,
                 )
             continue
+        if sheet_folder and not _without_table_beside(grid, header_row, mapping, lookup, report):
+            continue
         try:
             table = make_table(grid, header_row, mapping, numeric=numeric, report=report)
         except UnreadableGrid:
             continue
+        if sheet_folder:
+            _without_other_header(table, lookup, required, report)
         below = merged_in_rows(grid, header_row + 1, len(grid.cells))
         if below:
             # the clerk sees the value across the merged rows; only its first cell holds it
@@ -693,6 +698,86 @@ def _tables(
     if not tables and grids and not sheet_folder and len(report.problems) == problems_before:
         report.add("empty-file", file=grids[0].file)
     return tables
+
+
+def _without_table_beside(
+    grid: Grid, header_row: int, mapping: dict[int, str], lookup: dict[str, str], report: Report
+) -> bool:
+    """A second table beside the first (its own 社区编号, 评分组 ... in the header row,
+    right of the first's) is an error that says so; the first table is still read, the
+    columns from the second one's on are not (each was an unknown item, and its
+    community missing). False when the grid cannot be cut (a CSV read lazily): then
+    nothing of it is read."""
+    from starcommunity.problems import excel_column_letter
+
+    first = {name: index for index, name in mapping.items()}
+    again: int | None = None
+    for index, value in grid.cells.loc[header_row].items():
+        column = int(index)
+        if column in mapping or is_blank(value):
+            continue
+        canonical = lookup.get(header_key(cell_text(value)))
+        if canonical in first and column > first[canonical]:
+            again = column if again is None else min(again, column)
+    if again is None:
+        return True
+    # the second table starts at its leftmost filled-in header cell past the first's
+    header = grid.cells.loc[header_row]
+    lower = max((i for i in mapping if i < again), default=-1)
+    start = min(int(i) for i, v in header.items() if lower < int(i) <= again and not is_blank(v))
+    for index in [i for i in mapping if i >= start]:
+        del mapping[index]  # an item the first table lacks, headed in the second
+    report.add(
+        "table-beside-table",
+        file=grid.file,
+        sheet=grid.sheet,
+        row=header_row,
+        column=excel_column_letter(start),
+        value=cell_text(grid.cells.at[header_row, start]),
+    )
+    if grid.partial:
+        return False
+    grid.cells = grid.cells.loc[:, [c for c in grid.cells.columns if int(c) < start]]
+    return True
+
+
+def _without_other_header(
+    table: Table, lookup: dict[str, str], required: tuple[str, ...], report: Report
+) -> None:
+    """A header row of another table below (a second block pasted under the first with
+    its columns in another order, or fewer of them) is an error that says so, and the
+    rows from it on are not read: under the first header their cells would be in the
+    wrong columns. A header repeated as it is was already left out (repeated-header-row).
+    Only the community and group columns are looked at (a pasted header row holds a
+    header word in one of them), a distinct value at a time: they hold few."""
+    import numpy as np
+
+    frame = table.frame
+    wanted = frozenset(required)
+    header_like = np.zeros(len(frame), dtype=bool)
+    for column in ("community_id", "group"):
+        if column not in frame.columns:
+            continue
+        header_like |= map_distinct(
+            frame[column],
+            lambda d: [lookup.get(header_key(cell_text(v))) in wanted for v in d],
+            dtype=bool,
+        )
+    if not header_like.any():
+        return
+    position = int(np.flatnonzero(header_like)[0])
+    row = int(frame.at[position, "_row"])
+    texts = [cell_text(frame.at[position, c]) for c in required if c in frame.columns]
+    report.add(
+        "other-header-row",
+        file=table.file,
+        sheet=table.sheet,
+        row=row,
+        value=" ".join(t for t in texts if t),
+        header_row=table.header_row,
+        rows=len(frame) - position,
+    )
+    table.frame = frame.iloc[:position].reset_index(drop=True)
 
 
 def _concat(tables: list[Table], columns: list[str]) -> pd.DataFrame:
