@@ -1239,3 +1239,39 @@ def test_a_second_table_below_with_other_columns_is_not_read_under_the_first_hea
     assert "row 2" in other["message"] and "31 row(s)" in other["message"]
     assert not find(report, "unknown-community") and not find(report, "score-not-number")
     assert [p["message"][:5] for p in find(report, "group-missing")] == ["NMF02"]
+
+
+def test_a_header_over_two_rows_says_so_and_how_to_make_it_one(cli: Cli, year: Path) -> None:
+    """社区编号 ... merged down over rows 2-3 beside a category row 一、组织建设 over the
+    item names: the message listed the ranges unsorted and said only 'unmerge them',
+    which leaves the header in two rows. A category row above a one-row header is fine."""
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook.worksheets[0]
+    sheet.insert_rows(2)
+    for column in range(1, 6):
+        sheet.cell(2, column, sheet.cell(3, column).value)
+        sheet.cell(3, column).value = None
+        sheet.merge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
+    sheet.cell(2, 6, "一、组织建设")
+    sheet.merge_cells("F2:H2")
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (split,) = find(report, "header-over-rows")
+    assert (split["sheet"], split["row"]) == (sheet.title, 2)
+    assert split["message"].startswith(
+        "The header is written over rows 2-3 (merged cells A2:A3, B2:B3, C2:C3, D2:D3, "
+        "E2:E3, F2:H2); it must be one row."
+    )
+    _, zh = problems(cli, year, "--lang", "zh")
+    assert find(zh, "header-over-rows")[0]["message"].startswith("表头占了第2至3行")
+    # the same form with 社区编号 ... in the item row and only the category merged: read
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook.worksheets[0]
+    for column in range(1, 6):
+        sheet.unmerge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
+        sheet.cell(3, column, sheet.cell(2, column).value)
+        sheet.cell(2, column).value = None
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"][:3]

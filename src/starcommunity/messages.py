@@ -113,6 +113,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "自该行起的{rows}行未读取。请把每个表格放在单独的工作表中，"
         "或使其列及顺序与第一个表格相同。",
     ),
+    "header-over-rows": (
+        "The header is written over rows {first}-{last} (merged cells {value}); it must be one "
+        "row. Unmerge these cells and put every column's header in one row: 社区编号, "
+        "评分组, 评分人编号 beside the item names. A category row (一、组织建设) may stay "
+        "above it.",
+        "表头占了第{first}至{last}行（合并单元格{value}），表头只能占一行。请取消这些单元格的合并，"
+        "把每列的列名写在同一行：社区编号、评分组、评分人编号与各指标名称并列。"
+        "类别行（如“一、组织建设”）可以保留在其上方。",
+    ),
     "merged-data-cells": (
         "Cells {value} are merged: only the first cell of each holds the value, the others "
         "are read as blank. Unmerge them and fill in every cell.",

@@ -1130,7 +1130,21 @@ def _typed_body(
 def merged_in_rows(grid: Grid, first_row: int, last_row: int) -> list[str]:
     """Excel ranges like 'B3:D3' merged across the given user rows."""
     ranges = []
-    for (r1, c1), (r2, c2) in grid.merged:
+    for (r1, c1), (r2, c2) in sorted(grid.merged):
         if r1 + 1 <= last_row and r2 + 1 >= first_row:
             ranges.append(f"{excel_column_letter(c1)}{r1 + 1}:{excel_column_letter(c2)}{r2 + 1}")
     return ranges
+
+
+def header_rows_merged(grid: Grid, header_row: int) -> tuple[int, int] | None:
+    """(first, last) user rows of a header written over several rows (cells of the
+    header row merged down or up, 社区编号 over rows 2-3 beside a category row); None
+    when no merged cell of the header row spans rows."""
+    spans = [
+        (r1 + 1, r2 + 1)
+        for (r1, _c1), (r2, _c2) in grid.merged
+        if r1 + 1 <= header_row <= r2 + 1 and r2 > r1
+    ]
+    if not spans:
+        return None
+    return min(first for first, _ in spans), max(last for _, last in spans)

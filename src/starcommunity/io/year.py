@@ -41,6 +41,7 @@ from starcommunity.io.tables import (
     cell_text,
     csv_body_part,
     find_header,
+    header_rows_merged,
     holds_white_space,
     is_blank,
     make_table,
@@ -659,12 +660,15 @@ def _tables(
             continue
         merged = merged_in_rows(grid, header_row, header_row)
         if merged:
+            split = header_rows_merged(grid, header_row)
             report.add(
-                "merged-header",
+                "merged-header" if split is None else "header-over-rows",
                 file=grid.file,
                 sheet=grid.sheet,
                 row=header_row,
                 value=", ".join(merged),
+                first=split[0] if split else "",
+                last=split[1] if split else "",
             )
             continue
         if missing:
