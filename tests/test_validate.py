@@ -1275,3 +1275,34 @@ def test_a_header_over_two_rows_says_so_and_how_to_make_it_one(cli: Cli, year: P
     workbook.save(year / RESIDENTS)
     exit_code, report = problems(cli, year)
     assert exit_code == 0, report["errors"][:3]
+
+
+def test_other_sheets_of_a_score_workbook_are_skipped_with_a_plain_warning(
+    cli: Cli, year: Path
+) -> None:
+    """A 说明 sheet of instructions, a sheet holding only a title, one only formatted
+    and a chart sheet: the ranking is the samples', and the warning for a sheet not
+    read says why and that such a sheet may stay (it gave the English column codes)."""
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import PatternFill
+
+    before = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    notes = workbook.create_sheet("说明", 0)
+    notes["A1"] = "填表说明"
+    notes["A2"] = "1. 每位居民代表对每项指标打分，分值见评估标准。"
+    workbook.create_sheet("空表")["A1"] = "双龙西里社区居民代表民主评估打分表"
+    workbook.create_sheet("Sheet3")["B2"].fill = PatternFill("solid", fgColor="FFFF00")
+    chart = BarChart()
+    chart.add_data(Reference(workbook.worksheets[1], min_col=6, min_row=2, max_row=10))
+    workbook.create_chartsheet("图表").add_chart(chart)
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"][:3]
+    skipped = find(report, "sheet-without-header")
+    assert [p["sheet"] for p in skipped] == ["说明", "空表"]
+    assert all(p in report["warnings"] for p in skipped)
+    assert "社区编号、评分组、评分人编号" in skipped[0]["message"]
+    assert "may stay" in skipped[0]["message"]
+    after = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
+    assert json.loads(after.stdout) == json.loads(before.stdout)

@@ -93,6 +93,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "No header row found in the first 30 rows. Expected columns: {expected}.",
         "前30行中找不到表头行，应包含以下列：{expected}。",
     ),
+    "sheet-without-header": (
+        "This sheet was not read: none of its first 30 rows is a header row with "
+        "{expected_zh} ({expected}). If it holds scores, add that header row above them; "
+        "a sheet of instructions, or holding only a title, may stay as it is.",
+        "该工作表未读取：前30行中没有包含{expected_zh}的表头行。如该表有分数，"
+        "请在分数上方加上表头行；如为填表说明或只有标题，可保持不变。",
+    ),
     "merged-header": (
         "Row {row} is the header row but has merged cells ({value}). Unmerge them so each "
         "column has its own header.",

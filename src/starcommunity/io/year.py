@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starcommunity.io.headers import (
+    COLUMN_ALIASES,
     FALSE_WORDS,
     FILE_COLUMNS,
     FILE_STEMS,
@@ -650,12 +651,15 @@ def _tables(
                 continue
             nonblank = not blank_mask(cells).all(axis=None)
             if nonblank and (sheet_folder or not tables):
+                # a workbook's other sheets (instructions, a title only) are no error
+                skipped = sheet_folder and grid.from_excel
                 report.add(
-                    "no-header-row",
-                    severity="error" if not sheet_folder or not grid.from_excel else "warning",
+                    "sheet-without-header" if skipped else "no-header-row",
+                    severity="warning" if skipped else "error",
                     file=grid.file,
                     sheet=grid.sheet,
                     expected=", ".join(required),
+                    expected_zh="、".join(COLUMN_ALIASES[c][0] for c in required),
                 )
             continue
         merged = merged_in_rows(grid, header_row, header_row)
