@@ -1152,11 +1152,11 @@ def test_every_catalogued_code_is_emitted_and_every_emitted_code_catalogued() ->
     assert sorted(emitted - set(CATALOGUE)) == []
 
 
-def test_rows_without_scores_are_left_out_with_one_warning_each(cli: Cli, year: Path) -> None:
+def test_rows_without_scores_are_one_problem_each(cli: Cli, year: Path) -> None:
     """Two communities' blocks stacked on one sheet (the second with its own title and
-    header row), a rater who did not come (ID and name, no scores) and a row holding
-    only a name: each was an error in every score cell (26 for the title row), now one
-    warning per row, and the ranking is that of the samples."""
+    header row) and a row holding only a name: each was an error in every score cell
+    (26 for the title row), now one warning, and the ranking is that of the samples. A
+    rater listed without scores is one error: a blank is not a zero (SPEC 3.1)."""
     before = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
     workbook = openpyxl.load_workbook(year / RESIDENTS)
     first, second = workbook.worksheets[0], workbook.worksheets[1]
@@ -1165,29 +1165,33 @@ def test_rows_without_scores_are_left_out_with_one_warning_each(cli: Cli, year: 
         for c, value in enumerate(values, start=1):
             first.cell(below + r, c, value)
     workbook.remove(second)
-    absent = first.max_row + 1
-    first.cell(absent, 1, "NMF02")
-    first.cell(absent, 2, "居民代表")
-    first.cell(absent, 3, "NMF02-0001")
-    first.cell(absent, 4, "缺席者")
-    first.cell(absent + 1, 4, "王某某")
+    name_only = first.max_row + 1
+    first.cell(name_only, 4, "王某某")
     workbook.save(year / RESIDENTS)
     exit_code, report = problems(cli, year)
     assert exit_code == 0, report["errors"][:3]
     left_out = find(report, "row-without-scores")
     assert [(p["row"], p["value"]) for p in left_out] == [
         (below, "平乐园社区居民代表民主评估打分表"),
-        (absent, "NMF02-0001 缺席者"),
-        (absent + 1, "王某某"),
+        (name_only, "王某某"),
     ]
     assert all(p in report["warnings"] and p["sheet"] == first.title for p in left_out)
-    assert "left out" in left_out[1]["message"] and "enter their scores" in left_out[1]["message"]
     assert find(report, "repeated-header-row")[0]["row"] == below + 1
     after = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")
     assert after.exit_code == 0
     assert json.loads(after.stdout) == json.loads(before.stdout)
     _, zh = problems(cli, year, "--lang", "zh")
     assert find(zh, "row-without-scores")[0]["message"].startswith(f"第{below}行所有指标均无分数")
+
+    first.cell(name_only, 1, "NMF02")
+    first.cell(name_only, 2, "居民代表")
+    first.cell(name_only, 3, "NMF02-0001")
+    workbook.save(year / RESIDENTS)
+    exit_code, report = problems(cli, year)
+    assert exit_code == 1
+    (absent,) = report["errors"]  # not a blank score in each of the 23 item columns
+    assert (absent["code"], absent["row"]) == ("rater-without-scores", name_only)
+    assert "NMF02-0001" in absent["message"] and "delete the row" in absent["message"]
 
 
 def _paste_second_sheet(year: Path, *, beside: bool, swap_items: bool = False) -> str:

@@ -261,12 +261,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "up the scores itself. Delete it.",
         "第{row}行是汇总行（“{value}”），已不计入：本工具自行汇总分数。请删除该行。",
     ),
+    "rater-without-scores": (
+        "Row {row}: rater '{value}' has no score in any item column. Enter their scores, "
+        "or delete the row if they did not score (a blank is not a zero).",
+        "第{row}行：评分人“{value}”所有指标均无分数。请补填分数；如该评分人未评分，请删除该行"
+        "（空白不等于0分）。",
+    ),
     "row-without-scores": (
-        "Row {row} has no score in any item column ('{value}'): a rater who did not "
-        "score, or a title, so it was left out. If it is a rater who did score, enter "
-        "their scores; otherwise delete the row.",
-        "第{row}行所有指标均无分数（“{value}”），按未评分的评分人或标题处理，不计入。"
-        "如该评分人已评分，请补填分数；否则请删除该行。",
+        "Row {row} has no score in any item column and names no rater ('{value}'): a "
+        "title or a note, so it was left out. Delete it, or give it its rater and scores.",
+        "第{row}行所有指标均无分数，也没有评分人编号（“{value}”），按标题或备注处理，不计入。"
+        "请删除该行，或补填评分人编号及分数。",
     ),
     "footer-row": (
         "Row {row} is a note or signature line under the table ('{value}'); it was left "

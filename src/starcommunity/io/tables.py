@@ -735,7 +735,9 @@ def blank_cells(column: pd.Series) -> np.ndarray:
     import pandas as pd
 
     kind = column.dtype.kind
-    if kind in "fc":
+    if kind == "f":
+        return np.isnan(column.to_numpy())  # as isna, without a Series per call
+    if kind == "c":
         return column.isna().to_numpy()
     if kind in "iub":
         return np.zeros(len(column), dtype=bool)
@@ -762,8 +764,8 @@ def _all_text(values: np.ndarray) -> bool:
     return infer_dtype(values, skipna=True) in ("string", "empty")
 
 
-def blank_rows(frame: pd.DataFrame) -> np.ndarray:
-    """Rows whose every cell is blank.
+def blank_rows(frame: pd.DataFrame, columns: list[Any] | None = None) -> np.ndarray:
+    """Rows whose every cell (of `columns`, by default all) is blank.
 
     Column by column, only the rows still blank so far are looked at, so a table whose
     first column is filled in costs one pass over that column.
@@ -771,7 +773,7 @@ def blank_rows(frame: pd.DataFrame) -> np.ndarray:
     import numpy as np
 
     blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
+    for column in frame.columns if columns is None else columns:
         rows = np.flatnonzero(blank)
         if not len(rows):
             break

@@ -37,6 +37,7 @@ from starcommunity.io.tables import (
     Grid,
     Table,
     UnreadableGrid,
+    blank_cells,
     blank_mask,
     blank_rows,
     cell_text,
@@ -44,7 +45,6 @@ from starcommunity.io.tables import (
     find_header,
     header_rows_merged,
     holds_white_space,
-    is_blank,
     make_table,
     map_distinct,
     mapped_frame,
@@ -686,14 +686,12 @@ def _tables(
                     expected=column,
                 )
             continue
-        if sheet_folder and not _without_table_beside(grid, header_row, mapping, lookup, report):
-            continue
         try:
             table = make_table(grid, header_row, mapping, numeric=numeric, report=report)
         except UnreadableGrid:
             continue
         if sheet_folder:
-            _without_other_header(table, lookup, required, report)
+            _without_table_beside(table, mapping, lookup, report)
         below = merged_in_rows(grid, header_row + 1, len(grid.cells))
         if below:
             # the clerk sees the value across the merged rows; only its first cell holds it
@@ -709,83 +707,38 @@ def _tables(
 
 
 def _without_table_beside(
-    grid: Grid, header_row: int, mapping: dict[int, str], lookup: dict[str, str], report: Report
-) -> bool:
+    table: Table, mapping: dict[int, str], lookup: dict[str, str], report: Report
+) -> None:
     """A second table beside the first (its own 社区编号, 评分组 ... in the header row,
     right of the first's) is an error that says so; the first table is still read, the
-    columns from the second one's on are not (each was an unknown item, and its
-    community missing). False when the grid cannot be cut (a CSV read lazily): then
-    nothing of it is read."""
+    columns from the second one's on are dropped (each was an unknown item, and its
+    community missing). Only the header cells the first table left unread are looked
+    at: a sheet costs nothing more."""
     from starcommunity.problems import excel_column_letter
 
     first = {name: index for index, name in mapping.items()}
-    again: int | None = None
-    for index, value in grid.cells.loc[header_row].items():
-        column = int(index)
-        if column in mapping or is_blank(value):
-            continue
-        canonical = lookup.get(header_key(cell_text(value)))
-        if canonical in first and column > first[canonical]:
-            again = column if again is None else min(again, column)
-    if again is None:
-        return True
+    again = [
+        index
+        for index, header in table.extras.items()
+        if header and first.get(lookup.get(header_key(header)), index) < index
+    ]
+    if not again:
+        return
     # the second table starts at its leftmost filled-in header cell past the first's
-    header = grid.cells.loc[header_row]
-    lower = max((i for i in mapping if i < again), default=-1)
-    start = min(int(i) for i, v in header.items() if lower < int(i) <= again and not is_blank(v))
-    for index in [i for i in mapping if i >= start]:
-        del mapping[index]  # an item the first table lacks, headed in the second
+    lower = max((i for i in mapping if i < min(again)), default=-1)
+    start = min(i for i, header in table.extras.items() if lower < i and header)
     report.add(
         "table-beside-table",
-        file=grid.file,
-        sheet=grid.sheet,
-        row=header_row,
-        column=excel_column_letter(start),
-        value=cell_text(grid.cells.at[header_row, start]),
-    )
-    if grid.partial:
-        return False
-    grid.cells = grid.cells.loc[:, [c for c in grid.cells.columns if int(c) < start]]
-    return True
-
-
-def _without_other_header(
-    table: Table, lookup: dict[str, str], required: tuple[str, ...], report: Report
-) -> None:
-    """A header row of another table below (a second block pasted under the first with
-    its columns in another order, or fewer of them) is an error that says so, and the
-    rows from it on are not read: under the first header their cells would be in the
-    wrong columns. A header repeated as it is was already left out (repeated-header-row).
-    Only the community and group columns are looked at (a pasted header row holds a
-    header word in one of them), a distinct value at a time: they hold few."""
-    import numpy as np
-
-    frame = table.frame
-    wanted = frozenset(required)
-    header_like = np.zeros(len(frame), dtype=bool)
-    for column in ("community_id", "group"):
-        if column not in frame.columns:
-            continue
-        header_like |= map_distinct(
-            frame[column],
-            lambda d: [lookup.get(header_key(cell_text(v))) in wanted for v in d],
-            dtype=bool,
-        )
-    if not header_like.any():
-        return
-    position = int(np.flatnonzero(header_like)[0])
-    row = int(frame.at[position, "_row"])
-    texts = [cell_text(frame.at[position, c]) for c in required if c in frame.columns]
-    report.add(
-        "other-header-row",
         file=table.file,
         sheet=table.sheet,
-        row=row,
-        value=" ".join(t for t in texts if t),
-        header_row=table.header_row,
-        rows=len(frame) - position,
+        row=table.header_row,
+        column=excel_column_letter(start),
+        value=table.extras[start],
     )
-    table.frame = frame.iloc[:position].reset_index(drop=True)
+    dropped = [name for index, name in mapping.items() if index >= start]
+    table.frame = table.frame.drop(columns=dropped)
+    table.headers = {k: v for k, v in table.headers.items() if k not in dropped}
+    table.extras = {i: header for i, header in table.extras.items() if i < start}
 
 
 def _concat(tables: list[Table], columns: list[str]) -> pd.DataFrame:
@@ -1581,7 +1534,6 @@ def _read_sheets(
             number = len(tables)
             tables.append(table)
             _sheet_header(table, number, item_ids, data, deferred)
-            _without_scoreless_rows(table, number, item_ids, deferred)
             if table.from_excel:
                 excel.append(number)
                 continue
@@ -1677,49 +1629,122 @@ def _sheet_header(
 SCORELESS_ROWS_SHOWN = 1000
 
 
-def _without_scoreless_rows(
-    table: Table, number: int, item_ids: list[str], deferred: _Deferred
-) -> None:
-    """Rows with no score in any item column are left out, one warning each: a rater
-    who did not come (their ID and name, no scores), a row holding only a name, or the
-    title of a second block pasted under the first ("平乐园社区居民代表评分表"). Each
-    was an error in every score cell (and a blank ID, an unknown community); a rater
-    left out still counts against the expected number of raters."""
+def _without_other_headers(
+    tables: list[Table],
+    frame: pd.DataFrame,
+    owner: np.ndarray,
+    deferred: _Deferred,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of a block of score tables above any header row of another table, and
+    their owners. A second block pasted under the first with its columns in another
+    order (or fewer of them) has its own header row: that is an error that says so,
+    and the table's rows from it on are not read, as under the first header their
+    cells would be in the wrong columns. (A header repeated as it is was already left
+    out: repeated-header-row.) Only the community and group columns are looked at, a
+    distinct value at a time: a pasted header row holds a header word in one of them.
+    """
     import numpy as np
 
-    frame = table.frame
-    items = [c for c in frame.columns if c in item_ids]
-    if not items or not len(frame):
-        return
-    scoreless = np.flatnonzero(blank_rows(frame[items]))
-    if not len(scoreless):
-        return
-    shown = [c for c in ("rater_id", "rater_name", "community_id") if c in frame.columns]
-    others = [c for c in frame.columns if c not in items and c != "_row"]
-    for position in scoreless[:SCORELESS_ROWS_SHOWN]:
-        texts = [cell_text(frame.at[position, c]) for c in (*shown, *others)]
-        filled = list(dict.fromkeys(t for t in texts if t))
-        deferred.warn(
-            (number, _SCORELESS, 0),
-            "row-without-scores",
+    lookup = alias_lookup("sheets")
+    required = FILE_COLUMNS["sheets"][0]
+    wanted = frozenset(required)
+    header_like = np.zeros(len(frame), dtype=bool)
+    for column in ("community_id", "group"):
+        if column in frame.columns:
+            header_like |= map_distinct(
+                frame[column],
+                lambda d: [lookup.get(header_key(cell_text(v))) in wanted for v in d],
+                dtype=bool,
+            )
+    if not header_like.any():
+        return frame, owner
+    keep = np.ones(len(frame), dtype=bool)
+    positions = np.flatnonzero(header_like)
+    # the first header-like row of each table, and every row of it from there on
+    first = positions[np.r_[True, owner[positions][1:] != owner[positions][:-1]]]
+    for position in first:
+        number = int(owner[position])
+        table = tables[number]
+        cut = (owner == number) & (np.arange(len(frame)) >= position)
+        keep &= ~cut
+        texts = [cell_text(frame.at[position, c]) for c in required if c in frame.columns]
+        deferred.add(
+            (number, _SCORELESS, -1),
+            "other-header-row",
             file=table.file,
             sheet=table.sheet,
             row=int(frame.at[position, "_row"]),
+            value=" ".join(t for t in texts if t),
+            header_row=table.header_row,
+            rows=int(cut.sum()),
+        )
+    return frame[keep].reset_index(drop=True), owner[keep]
+
+
+def _without_scoreless_rows(
+    tables: list[Table],
+    numbers: list[int],
+    frame: pd.DataFrame,
+    owner: np.ndarray,
+    item_ids: list[str],
+    deferred: _Deferred,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows of a block of score tables with a score in some item column, and their
+    owners; the others are named, one problem each, instead of a blank score in every
+    item column (and a blank ID, an unknown community): 26 problems for one row.
+
+    A row naming a rater is an error: a rater listed without scores is a blank, not a
+    zero, nor someone who did not come (delete the row then). Any other (a row holding
+    only a name, the title of a second block pasted under the first) is left out with
+    a warning. Done once per block, not per table: a city keeps thousands of sheets.
+    """
+    import numpy as np
+
+    items = [c for c in item_ids if c in frame.columns]
+    if not items or not len(frame):
+        return frame, owner
+    scoreless = blank_rows(frame, items)
+    without_items = [n for n in numbers if not any(i in tables[n].frame.columns for i in items)]
+    if without_items:  # a table lacking every item column is reported as such
+        scoreless &= ~np.isin(owner, without_items)
+    if not scoreless.any():
+        return frame, owner
+    rater = (
+        ~blank_cells(frame["rater_id"])
+        if "rater_id" in frame.columns
+        else np.zeros(len(frame), dtype=bool)
+    )
+    shown = [c for c in ("rater_id", "rater_name", "community_id") if c in frame.columns]
+    others = [c for c in frame.columns if c not in items and c not in shown and c != "_row"]
+    chosen, counts = _first_per_table(scoreless, owner, SCORELESS_ROWS_SHOWN)
+    for position in chosen:
+        number = int(owner[position])
+        texts = [cell_text(frame.at[position, c]) for c in (*shown, *others)]
+        filled = list(dict.fromkeys(t for t in texts if t))
+        deferred.add(
+            (number, _SCORELESS, 0),
+            "rater-without-scores" if rater[position] else "row-without-scores",
+            severity="error" if rater[position] else "warning",
+            file=tables[number].file,
+            sheet=tables[number].sheet,
+            row=int(frame.at[position, "_row"]),
             value=" ".join(filled[:2]),
         )
-    if len(scoreless) > SCORELESS_ROWS_SHOWN:
-        deferred.warn(
-            (number, _SCORELESS, 1),
-            "too-many-problems",
-            file=table.file,
-            sheet=table.sheet,
-            column=table.column_label(items[0]),
-            value=len(scoreless),
-            shown=SCORELESS_ROWS_SHOWN,
-        )
-    keep = np.ones(len(frame), dtype=bool)
-    keep[scoreless] = False
-    table.frame = frame[keep].reset_index(drop=True)
+    for number, count in counts.items():
+        if count > SCORELESS_ROWS_SHOWN:
+            table = tables[number]
+            deferred.add(
+                (number, _SCORELESS, 1),
+                "too-many-problems",
+                severity="error" if rater[owner == number].any() else "warning",
+                file=table.file,
+                sheet=table.sheet,
+                column=table.column_label(items[0]),
+                value=count,
+                shown=SCORELESS_ROWS_SHOWN,
+            )
+    keep = ~scoreless
+    return frame[keep].reset_index(drop=True), owner[keep]
 
 
 def _first_per_table(mask: np.ndarray, numbers: np.ndarray, limit: int) -> tuple:
@@ -1757,6 +1782,8 @@ def _score_block(
         owner = np.repeat(numbers, [len(p) for p in parts])
         frame = pd.concat(parts, ignore_index=True)
         del parts
+    frame, owner = _without_other_headers(tables, frame, owner, deferred)
+    frame, owner = _without_scoreless_rows(tables, numbers, frame, owner, item_ids, deferred)
     has = {c: frozenset(n for n in numbers if c in tables[n].frame.columns) for c in frame}
 
     def absent(column: str) -> np.ndarray | None:
