@@ -372,6 +372,36 @@ def test_a_row_that_only_mentions_a_total_is_still_data(cli: Cli, year: Path) ->
     assert exit_code == 0 and not find(report, "totals-row")
 
 
+def test_ids_stored_as_numbers_beside_padded_ones_are_warned_about(cli: Cli, year: Path) -> None:
+    """A roster kept in Excel with household numbers typed as 0001 (text) and, in two
+    rows, as numbers: Excel had made 0007 into 7 without a word, and the draw's
+    one-per-household rule would take 7 and 0007 for two households."""
+    rows = read_csv(year / "roster.csv", "utf-8-sig")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["居民名册"])  # a title row, as clerks keep
+    sheet.append(rows[0])
+    for number, row in enumerate(rows[1:], start=1):
+        row[3] = f"{number % 50:04d}"
+        sheet.append(row)
+    sheet.cell(5, 4).value = 7  # rows 5 and 9 of the sheet: numbers, zeros lost
+    sheet.cell(9, 4).value = 12
+    sheet.cell(10, 4).value = 8.0
+    sheet.cell(10, 4).number_format = "0000"  # shown as 0008 in Excel, still 8
+    (year / "roster.csv").unlink()
+    workbook.save(year / "roster.xlsx")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"][:3]
+    lost = find(report, "id-number-lost-zeros")
+    assert [(p["file"], p["row"], p["value"]) for p in lost] == [
+        ("roster.xlsx", 5, "7"),
+        ("roster.xlsx", 9, "12"),
+        ("roster.xlsx", 10, "8"),
+    ]
+    assert "0007" in lost[0]["message"] and "户号 (D)" in lost[0]["column"]
+    assert all(p in report["warnings"] for p in lost)
+
+
 def test_unknown_flag(cli: Cli, year: Path) -> None:
     rows = read_csv(year / "flags.csv", "utf-8")
     rows.append(["NMF03", "乱扔垃圾", "2008-09-01", ""])

@@ -147,6 +147,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Row {row}, {column}: '{value}' is a number stored as text; it was read as a number.",
         "第{row}行{column}：“{value}”是以文本形式存储的数字，已按数字读取。",
     ),
+    "id-number-lost-zeros": (
+        "Row {row}, {column}: {value} is stored as a number, beside IDs with leading zeros "
+        "such as {example}; Excel drops them from numbers, so it may have been {padded}. "
+        "Format the column as Text and type the ID again.",
+        "第{row}行{column}：{value}以数字形式存储，而同列其他编号有前导0（如{example}）；"
+        "Excel会去掉数字开头的0，该编号可能原为{padded}。请将该列设置为“文本”格式后重新输入。",
+    ),
     "bad-eligible": (
         "Row {row}, {column}: '{value}' is not yes/no, so it is not known whether this "
         "resident may be drawn. Write 是 or 否 (or true/false, 1/0; blank means 是); a "

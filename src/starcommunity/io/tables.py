@@ -742,7 +742,7 @@ def blank_cells(column: pd.Series) -> np.ndarray:
     if kind in "iub":
         return np.zeros(len(column), dtype=bool)
     values = column.to_numpy(dtype=object, na_value=None)
-    if kind == "O" and not _all_text(values):
+    if kind == "O" and not all_text(values):
         return np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
     blank = (values == "") | pd.isna(values)
     rest = np.flatnonzero(~blank)
@@ -758,7 +758,7 @@ def holds_white_space(text: str) -> bool:
     return len(text.split(None, 1)) > 1 or text[:1].isspace() or text[-1:].isspace()
 
 
-def _all_text(values: np.ndarray) -> bool:
+def all_text(values: np.ndarray) -> bool:
     from pandas.api.types import infer_dtype
 
     return infer_dtype(values, skipna=True) in ("string", "empty")
@@ -829,7 +829,7 @@ def map_distinct(
 
     if values.dtype.kind == "O" and not isinstance(values.dtype, pd.StringDtype):
         raw = values.to_numpy(dtype=object)
-        if _all_text(raw):
+        if all_text(raw):
             kinds = set()
         else:
             kinds = {kind for kind in set(map(type, raw)) if issubclass(kind, (int, float))}
@@ -1114,7 +1114,7 @@ def _typed_body(
     # Such columns are read again as text, so each cell is reported as written (a
     # score written 'TRUE' as TRUE) and a column with any text is text throughout.
     odd = frozenset(i for i in wanted if body[i].dtype.kind not in "fiu")
-    if any(body[i].dtype.kind == "b" or not _all_text(body[i].to_numpy()) for i in odd):
+    if any(body[i].dtype.kind == "b" or not all_text(body[i].to_numpy()) for i in odd):
         body = _csv_cells(
             grid.text,
             grid.width,

@@ -37,6 +37,7 @@ from starcommunity.io.tables import (
     Grid,
     Table,
     UnreadableGrid,
+    all_text,
     blank_cells,
     blank_mask,
     blank_rows,
@@ -191,6 +192,10 @@ def _text_columns(table: Table, columns: list[str], report: Report) -> None:
 MAX_TEXT_CHANGES = 1000
 
 
+# ID columns where Excel, given a number, drops leading zeros (0053 -> 53)
+ZERO_PADDED_COLUMNS = frozenset(("community_id", "resident_id", "rater_id", "household"))
+
+
 def _text_column_problems(table: Table, columns: list[str]) -> dict[str, list[Problem]]:
     """Normalise text cells in place; per column, the changes to report."""
     frame = table.frame
@@ -200,6 +205,8 @@ def _text_column_problems(table: Table, columns: list[str]) -> dict[str, list[Pr
             continue
         text, changed, stripped = normalise_text(frame[column], table.from_excel)
         changes = Report()
+        if table.from_excel and column in ZERO_PADDED_COLUMNS:
+            _numbers_beside_padded_ids(table, column, text, changes)
         for position in changed[:MAX_TEXT_CHANGES]:
             changes.warn(
                 "text-normalised",
@@ -213,6 +220,41 @@ def _text_column_problems(table: Table, columns: list[str]) -> dict[str, list[Pr
         found[column] = changes.problems
         frame[column] = _object_series(text, frame.index)
     return found
+
+
+def _numbers_beside_padded_ids(table: Table, column: str, text: np.ndarray, report: Report) -> None:
+    """IDs stored as numbers in a workbook column whose text IDs have leading zeros
+    (0006 beside 7): Excel drops a number's leading zeros, so 7 may have been 0007, and
+    a resident's place in the draw's pool (sorted as text) and every match against the
+    other files depend on it. A warning per such cell, with the ID it may have been."""
+    import numpy as np
+
+    raw = table.frame[column].to_numpy(dtype=object)
+    if all_text(raw):
+        return
+    numeric = np.fromiter(
+        (isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in raw),
+        dtype=bool,
+        count=len(raw),
+    )
+    padded = [t for t in set(text[~numeric].tolist()) if t[:1] == "0" and t.isdigit()]
+    if not numeric.any() or not padded:
+        return
+    width = max(map(len, padded))
+    example = min(padded)
+    for position in np.flatnonzero(numeric)[:MAX_TEXT_CHANGES]:
+        value = text[position]
+        if value.isdigit() and len(value) < width:
+            report.warn(
+                "id-number-lost-zeros",
+                file=table.file,
+                sheet=table.sheet,
+                row=int(table.frame["_row"].iat[position]),
+                column=table.column_label(column),
+                value=value,
+                example=example,
+                padded=value.zfill(width),
+            )
 
 
 def _object_series(values: np.ndarray, index: pd.Index) -> pd.Series:
