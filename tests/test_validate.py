@@ -302,7 +302,7 @@ def test_totals_rows_under_a_table_are_left_out_with_one_warning_each(cli: Cli, 
     assert exit_code == 0, report["errors"][:3]
     totals = find(report, "totals-row")
     assert sorted((p["file"], p["row"], p["value"]) for p in totals) == [
-        (str(OFFICE), len(rows) + 1, "合 计:"),  # as cell_text shows it
+        (str(OFFICE), len(rows) + 1, "合 计："),
         (str(OFFICE), len(rows) + 2, "平均"),
         (str(RESIDENTS), last, "Total"),
     ]
@@ -355,8 +355,8 @@ def test_notes_and_signatures_under_a_table_and_its_extra_columns_are_left_alone
     assert exit_code == 0, report["errors"][:3]
     footers = find(report, "footer-row")
     assert [(p["row"], p["value"]) for p in footers] == [
-        (len(rows) + 2, "制表人:王芳"),
-        (len(rows) + 3, "注:本表由评估小组填写。"),
+        (len(rows) + 2, "制表人：王芳"),
+        (len(rows) + 3, "注：本表由评估小组填写。"),
     ]
     assert all(p in report["warnings"] and "signature" in p["message"] for p in footers)
     after = cli("rank", "--root", year.parent, "--year", year.name, "--format", "json")

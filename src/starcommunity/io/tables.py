@@ -1016,7 +1016,8 @@ def trailing_closing_rows(body: pd.DataFrame) -> list[tuple[Any, str, str]]:
         kind = closing_row_kind(first) if first is not None else None
         if kind is None:
             break
-        found.append((row, kind, cell_text(first)))
+        # shown as written (合计：, not the NFKC 合计:), as the clerk looks for it
+        found.append((row, kind, first.strip() if isinstance(first, str) else cell_text(first)))
     return found[::-1]
 
 
