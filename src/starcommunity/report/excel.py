@@ -16,11 +16,13 @@ import datetime as _dt
 import math
 import re
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starcommunity.io.writing import atomic_write, safe_sheet_title, text_cell
 from starcommunity.model import FLAG_NAMES_EN, FLAGS, GROUP_NAMES_ZH, GROUPS, STAR_VALUES
+from starcommunity.report.labels import AUDIT_TEXT
 from starcommunity.report.labels import LABELS as COLUMN_LABELS
 
 if TYPE_CHECKING:
@@ -32,6 +34,9 @@ SCORE_FORMAT = "0.00"
 # A group's score (a mean) with the four decimals the terminal shows: with two, an
 # auditor redoing the weighted total from the sheet could miss it by a cent.
 GROUP_SCORE_FORMAT = "0.0000"
+# A rater's total as it is: at least two decimals, and up to six when the item scores
+# have more (40.125 + 40 = 80.125, which "0.00" would show as 80.13).
+RATER_TOTAL_FORMAT = "0.00####"
 EXACT_FORMAT = "0.000000"
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -59,6 +64,7 @@ STAR_KEYS: dict[int, str] = {value: key for key, value in STAR_VALUES.items()}
 # key: (中文, English)
 LABELS: dict[str, tuple[str, str]] = {
     **COLUMN_LABELS,  # the columns every output shares
+    **AUDIT_TEXT,  # the audit sheet's meanings and method
     # ... worded more fully here, where a header has room (the CSV headers stay as
     # scripts know them)
     "disqualified": ("取消资格情形", "Disqualified for"),
@@ -208,6 +214,20 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+def _as_written(value: Any) -> str:
+    """A number from the scheme as it was written: 0.15, not 0.15000000000000002."""
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "" if value is None else str(value)
+    return f"{Decimal(repr(value)).normalize():f}"
+
+
+def _percent(weight: float) -> str:
+    """A weight as a percentage, every digit written kept (0.15 -> 15, 1/3 as 0.3333 ->
+    33.33): the decimal point moved, nothing rounded."""
+    return f"{Decimal(repr(float(weight))).scaleb(2).normalize():f}"
+
+
 def _fixed_time(generated_at: str) -> _dt.datetime:
     """The workbook's created/modified stamp: the run's time, else a constant."""
     try:
@@ -254,7 +274,7 @@ class _Renderer:
 
     def group_header(self, group: str) -> str:
         weight = _plain(self.evaluation.scheme.weights.get(group))
-        share = f"{weight * 100:g}%" if isinstance(weight, (int, float)) else ""
+        share = f"{_percent(weight)}%" if isinstance(weight, (int, float)) else ""
         if self.zh:
             return f"{GROUP_NAMES_ZH[group]}评分" + (f"（{share}）" if share else "")
         return f"{GROUP_NAMES_EN[group]}" + (f" ({share})" if share else "")
@@ -339,6 +359,9 @@ class _Renderer:
                     text = f"{value:.2f}"
                 elif isinstance(value, float) and cell.number_format == GROUP_SCORE_FORMAT:
                     text = f"{value:.4f}"
+                elif isinstance(value, float) and cell.number_format == RATER_TOTAL_FORMAT:
+                    whole, _, decimals = f"{value:.6f}".partition(".")
+                    text = f"{whole}.{decimals.rstrip('0').ljust(2, '0')}"
                 elif isinstance(value, (_dt.date, _dt.datetime)):
                     text = "2008-12-31"
                 else:
@@ -543,7 +566,7 @@ class _Renderer:
             (self.t("group"), None),
             (self.t("rater_id"), None),
             (self.t("rater_name"), None),
-            (self.t("rater_total"), SCORE_FORMAT),
+            (self.t("rater_total"), RATER_TOTAL_FORMAT),
             (self.t("trimmed"), None),
             (self.t("file"), None),
             (self.t("sheet"), None),
@@ -598,13 +621,14 @@ class _Renderer:
         return worksheet
 
     def audit_items(self) -> list[list[Any]]:
+        """[item, value, meaning]: the run, then every scheme value the numbers rest on."""
         evaluation = self.evaluation
         scheme = evaluation.scheme.to_dict()
         items: list[list[Any]] = [
-            [self.t("audit_year"), evaluation.year],
-            [self.t("audit_version"), evaluation.tool_version],
-            [self.t("audit_generated"), evaluation.generated_at],
-            [self.t("audit_source"), scheme.get("source") or self.t("audit_default")],
+            [self.t("audit_year"), evaluation.year, None],
+            [self.t("audit_version"), evaluation.tool_version, None],
+            [self.t("audit_generated"), evaluation.generated_at, None],
+            [self.t("audit_source"), scheme.get("source") or self.t("audit_default"), None],
         ]
         stars = dict(scheme.get("stars") or {})
         policy = stars.get("policy")
@@ -616,8 +640,70 @@ class _Renderer:
                 content = {
                     key: value for key, value in stars.items() if key == "policy" or key == policy
                 }
-            items += self._flatten(section, content)
+            items += [
+                [key, value, self.meaning(key)] for key, value in self._flatten(section, content)
+            ]
         return items
+
+    def meaning(self, key: str) -> str | None:
+        """What an audit item is, in the report's words (the group as the sheets name it)."""
+        section, _, rest = key.partition(".")
+        name = rest.rpartition(".")[2]
+        if section in ("weights", "timeline") and name in GROUPS:
+            return self.t(section).format(group=self.group_name(name))
+        if section == "raters" and name in GROUPS:
+            exact = "raters_minimum" if name == "committee" else "raters_exact"
+            return self.t(exact).format(group=self.group_name(name))
+        if section in ("rewards", "stars") and name in STAR_VALUES:
+            kind = "rewards" if section == "rewards" else rest.partition(".")[0]
+            if kind in ("rewards", "shares", "thresholds"):
+                return self.t(kind).format(level=self.t(f"level_{name}"))
+        if key in LABELS:
+            return self.t(key)
+        return None
+
+    def method_steps(self) -> list[str]:
+        """How every number of the report is computed, with the scheme's values filled in."""
+        scheme = self.evaluation.scheme
+        steps = [self.t("method_rater_total")]
+        if scheme.trim > 0:
+            steps.append(
+                self.t("method_trim").format(
+                    trim=_as_written(scheme.trim), trim_min=_as_written(scheme.trim_min)
+                )
+            )
+        else:
+            steps.append(self.t("method_no_trim"))
+        steps.append(self.t("method_group"))
+        formula = " + ".join(
+            f"{self.group_name(group)} × {_as_written(scheme.weights.get(group))}"
+            for group in GROUPS
+            if group in scheme.weights
+        )
+        steps += [
+            self.t("method_total").format(formula=formula),
+            self.t("method_round"),
+            self.t("method_rank"),
+        ]
+        policy = scheme.star_policy
+        if policy == "shares":
+            steps.append(
+                self.t("method_shares").format(
+                    five=_as_written(scheme.shares.get("five")),
+                    four=_as_written(scheme.shares.get("four")),
+                )
+            )
+        elif policy == "thresholds":
+            steps.append(
+                self.t("method_thresholds").format(
+                    **{level: _as_written(scheme.thresholds.get(level)) for level in STAR_VALUES}
+                )
+            )
+        else:
+            steps.append(self.t("method_thirds"))
+        if scheme.rewards:
+            steps.append(self.t("method_rewards"))
+        return steps
 
     def _flatten(self, prefix: str, content: Any) -> list[list[Any]]:
         if isinstance(content, dict):
@@ -630,17 +716,30 @@ class _Renderer:
         return [[prefix, content]]
 
     def audit_sheet(self, workbook: Any) -> Any:
-        from openpyxl.styles import Font
+        from openpyxl.styles import Alignment, Font
 
         worksheet = self.sheet(workbook, "sheet_audit")
         items = self.audit_items()
         last = self.table(
             worksheet,
-            [(self.t("item"), None), (self.t("value"), None)],
+            [(self.t("item"), None), (self.t("value"), None), (self.t("meaning"), None)],
             items,
             auto_filter=False,
         )
-        # The input files: a second table below; Excel allows one auto filter per sheet,
+        # How each number is computed: a second table below, numbered steps.
+        title_row = last + 2
+        self.put(worksheet, title_row, 1, self.t("method_title")).font = Font(bold=True)
+        steps = [[number, text] for number, text in enumerate(self.method_steps(), 1)]
+        last = self.table(
+            worksheet,
+            [(self.t("method_step"), None), (self.t("method_text"), None)],
+            steps,
+            start_row=title_row + 1,
+            auto_filter=False,
+        )
+        for row in range(title_row + 2, last + 1):
+            worksheet.cell(row=row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        # The input files: a third table below; Excel allows one auto filter per sheet,
         # and it goes on this one.
         title_row = last + 2
         self.put(worksheet, title_row, 1, self.t("audit_inputs")).font = Font(bold=True)
