@@ -318,3 +318,28 @@ def test_report_is_an_ordinary_file_not_a_private_temporary(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "r.xlsx").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_audit_says_what_each_value_means_and_how_numbers_are_computed(tmp_path):
+    workbook = write(tmp_path, make_evaluation(rewards={"five": 20000}))
+    ws = workbook["审计"]
+    rows = list(ws.iter_rows(values_only=True))
+    meanings = {row[0]: row[2] for row in rows if row[0]}
+    # the weight names its group as the sheets do, not only by the scheme's key
+    assert meanings["weights.committee"] == "区农委评分的权重"
+    assert "至少" in meanings["raters.committee"]
+    steps = [row[1] for row in rows if isinstance(row[0], int) and isinstance(row[1], str)]
+    text = "\n".join(steps)
+    assert "区农委 × 0.15 + 办事处 × 0.15 + 居民代表 × 0.7" in text
+    assert "四舍五入" in text and "⌈n/3⌉" in text and "不去掉" in text
+    english = write(tmp_path, make_evaluation(), "en", "en.xlsx")["Audit"]
+    steps = [row[1] for row in english.iter_rows(values_only=True) if isinstance(row[0], int)]
+    assert any("half up" in str(step) for step in steps)
+
+
+def test_rater_totals_show_every_decimal_they_have(tmp_path):
+    evaluation = make_evaluation()
+    evaluation.raters.loc[0, "total"] = 80.125  # 40.125 + 40: "0.00" would show 80.13
+    ws = write(tmp_path, evaluation)["评分人得分"]
+    cell = ws.cell(row=2, column=header_index(ws, "评分合计"))
+    assert cell.value == 80.125 and cell.number_format == "0.00####"
