@@ -9,7 +9,7 @@ import contextlib
 import os
 import sys
 import warnings
-from typing import Annotated
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -69,6 +69,45 @@ def _interrupted(exc: BaseException) -> bool:
     return False
 
 
+class ReaderSafeStdout:
+    """stdout that outlives its reader.
+
+    When the reader of a pipe goes away (`| head -c 10`), what is still written goes
+    nowhere and the command runs to its end: the files it writes are written, its
+    messages still reach stderr and its exit code is its own (0, 1 or 2), not the 1
+    that rich's console would exit with at the first write that fails.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()  # after the reader left, into the null device
+        except BrokenPipeError:
+            self._gone()
+            with contextlib.suppress(OSError, ValueError):
+                self._stream.flush()
+
+    def _gone(self) -> None:
+        self.reader_gone = True
+        # what is left in the buffer, and Python's flush at exit, go to the null device
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main() -> None:
     """Entry point: no traceback ever reaches a user unless --debug asks for it."""
     # A console or file in GBK cannot hold every character of a name (🎉): such a
@@ -77,6 +116,8 @@ def main() -> None:
     if reconfigure is not None:
         with contextlib.suppress(ValueError):
             reconfigure(errors="replace")
+    if not isinstance(sys.stdout, ReaderSafeStdout):
+        sys.stdout = ReaderSafeStdout(sys.stdout)  # type: ignore[assignment]
     if not sys.stdout.isatty():
         # Rich help costs about 80 ms of imports; scripts and pipes get plain help text,
         # wide enough that no example command is broken across two lines
@@ -97,7 +138,8 @@ def main() -> None:
         sys.stderr.write("Interrupted.\n")
         raise SystemExit(130) from None
     except BrokenPipeError:
-        # The reader of stdout went away (`| head`): stop quietly, as other tools do.
+        # The reader of stdout went away (`| head`) in a write ReaderSafeStdout did not
+        # see: stop quietly, as other tools do.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(EXIT_INTERNAL) from None
