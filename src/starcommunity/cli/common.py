@@ -324,6 +324,22 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def print_refusal(report: Report, lang: str, output_format: OutputFormat) -> None:
+    """The problems that stop a command (exit 1), in the format the run asked for.
+
+    json: validate's object {"valid", "errors", "warnings"} on stdout; csv: validate's
+    problem rows on stdout (every problem, not the first MAX_PRINTED_PROBLEMS); table:
+    the rich table on stderr, stdout left empty. A script that asked for a machine
+    format thus reads every problem from stdout whichever command refused.
+    """
+    if output_format is OutputFormat.json:
+        write_json(report.to_dict(lang))
+    elif output_format is OutputFormat.csv:
+        write_csv(problem_rows(report, lang), PROBLEM_COLUMNS)
+    else:
+        print_problems(report, lang)
+
+
 def summary_line(report: Report, lang: str) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     if lang == "zh":

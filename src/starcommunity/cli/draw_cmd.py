@@ -29,7 +29,7 @@ from starcommunity.cli.common import (
     command_line,
     fail_usage,
     load_year_or_exit,
-    print_problems,
+    print_refusal,
     resolve_lang,
     say,
     stdout,
@@ -71,11 +71,19 @@ def tr(lang: str, en: str, zh: str) -> str:
 # --------------------------------------------------------------------------- shared
 
 
-def load_for(root: Path, year: str, lang: str, kinds: tuple[str, ...]) -> YearData:
+def load_for(
+    root: Path,
+    year: str,
+    lang: str,
+    kinds: tuple[str, ...],
+    output_format: OutputFormat = OutputFormat.table,
+) -> YearData:
     """Load a year (no score sheets) and stop on errors in the files a command needs.
 
     Only the named kinds of file block: a broken flags.csv must not stop a draw, but a
-    roster with an unreadable eligibility value must, since it changes the pool.
+    roster with an unreadable eligibility value must, since it changes the pool. The
+    errors are printed as score and rank print theirs (print_refusal): with --format
+    json or csv on stdout, as validate would print them.
     """
     from starcommunity.problems import Report
     from starcommunity.validate import validate_year
@@ -90,7 +98,7 @@ def load_for(root: Path, year: str, lang: str, kinds: tuple[str, ...]) -> YearDa
     if relevant.errors:
         # name the files that hold the errors, not every file the command read
         faulty = ", ".join(sorted({p.file for p in relevant.errors if p.file})) or shown
-        print_problems(relevant, lang)
+        print_refusal(relevant, lang, output_format)
         say(
             tr(
                 lang,
@@ -381,7 +389,7 @@ def draw_reps(
     except DrawOptionError as error:
         fail_usage(str(error))
 
-    data = load_for(root, year, language, ("roster", "communities"))
+    data = load_for(root, year, language, ("roster", "communities"), output_format)
     roster = require_roster(data, language)
     folder = data.folder
     existing = reps_files(folder)
@@ -793,7 +801,7 @@ def _check_announced(data: YearData, roster: pd.DataFrame, lang: str) -> None:
 def _announce(root: Path, year: str, force: bool, output_format: OutputFormat, lang: str) -> None:
     from starcommunity.io.writing import atomic_write_bytes, csv_text
 
-    data = load_for(root, year, lang, ("roster", "communities"))
+    data = load_for(root, year, lang, ("roster", "communities"), output_format)
     roster = require_roster(data, lang)
     rows = _announce_rows(data, roster)
     content = UTF8_BOM + csv_text(rows, ANNOUNCE_COLUMNS).encode("utf-8")
@@ -902,7 +910,7 @@ def verify_draw(
     from starcommunity.draw import verify
 
     language = resolve_lang(lang)
-    data = load_for(root, year, language, ("roster",))
+    data = load_for(root, year, language, ("roster",), output_format)
     roster = require_roster(data, language)
     if data.reps is None:
         say(
@@ -1128,7 +1136,7 @@ def notice(
     from starcommunity.io.year import inputs_of_every_year
     from starcommunity.report.notice import build_notice, write_notice
 
-    data = load_for(root, year, language, ("reps", "communities"))
+    data = load_for(root, year, language, ("reps", "communities"), output_format)
     if data.reps is None:
         say(
             tr(

@@ -107,7 +107,7 @@ def forms(
     from starcommunity.report.forms import FormItem, Rater, build_form, write_form
 
     language = resolve_lang(lang)
-    data = load_for(root, year, language, ("communities", "criteria", "reps"))
+    data = load_for(root, year, language, ("communities", "criteria", "reps"), output_format)
     if data.reps is None:
         say(
             tr(

@@ -28,6 +28,7 @@ from starcommunity.cli.common import (
     fail_usage,
     load_year_or_exit,
     print_problems,
+    print_refusal,
     resolve_lang,
     say,
     stdout,
@@ -96,11 +97,9 @@ def _zh(lang: str, chinese: str, english: str) -> str:
 
 
 def _fail_with_report(report: Report, lang: str, output_format: OutputFormat) -> None:
-    """The data is wrong: the report on stdout for json (a machine asked), else stderr."""
-    if output_format is OutputFormat.json:
-        write_json(report.to_dict(lang))
-    else:
-        print_problems(report, lang)
+    """The data is wrong: the report on stdout for json and csv (a machine asked), else
+    stderr."""
+    print_refusal(report, lang, output_format)
     say(summary_line(report, lang))
     raise typer.Exit(EXIT_DATA)
 
@@ -302,8 +301,8 @@ def rank(
     """Rank every community of the district and assign three, four or five stars.
 
     Validates first: any error, or a community still missing a rater group, exits 1
-    with the problems listed (with --format json the report object goes to stdout).
-    Disqualified communities (flags file) get no rank and no star and are not counted
+    with the problems listed (with --format json or csv on stdout, as validate prints
+    them). Disqualified communities (flags file) get no rank and no star and are not counted
     in the star split. All communities of all areas are ranked together on totals
     rounded half-up to 2 decimals (equal totals share a rank: 1, 2, 2, 4); stars
     follow the scheme's policy (thirds, shares or thresholds). When ROOT holds the
