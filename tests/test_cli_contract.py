@@ -117,3 +117,22 @@ def test_a_refusal_lists_its_problems_on_stdout_in_the_format_asked(
     assert as_table.exit_code == 1
     assert as_table.stdout == "" and code in as_table.stderr
     assert not (root_2008_only / "2008" / "draws").exists()  # nothing was redrawn
+
+
+@pytest.mark.parametrize("variable", ["FORCE_COLOR", "TTY_COMPATIBLE"])
+def test_no_escape_code_off_a_terminal_whatever_the_environment(
+    root_2008_only: Path, variable: str
+) -> None:
+    """SPEC 5: no colour when stdout is not a terminal. With FORCE_COLOR=1 (set by many
+    CI runners) validate's table came out in bold and italic escape codes."""
+    from typer.testing import CliRunner
+
+    from starcommunity.cli import app
+
+    _break_a_score(root_2008_only / "2008")
+    result = CliRunner(env={variable: "1"}).invoke(
+        app, ["validate", "--root", str(root_2008_only), "--year", "2008"]
+    )
+    assert result.exit_code == 1
+    assert "score-above-max" in result.stdout
+    assert "\x1b" not in result.stdout + result.stderr

@@ -66,9 +66,13 @@ def resolve_lang(lang: Lang | None) -> str:
 def _console(stream: Any) -> Console:
     from rich.console import Console
 
-    no_colour = bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    terminal = stream.isatty()
+    no_colour = bool(os.environ.get("NO_COLOR")) or not terminal
     return Console(
         file=stream,
+        # Off a terminal, no escape code at all, whatever FORCE_COLOR or TTY_COMPATIBLE
+        # say (CI runners set them): no_color alone still lets bold and italic through.
+        force_terminal=None if terminal else False,
         no_color=no_colour,
         highlight=False,
         soft_wrap=not stream.isatty(),
