@@ -136,3 +136,182 @@ def test_no_escape_code_off_a_terminal_whatever_the_environment(
     assert result.exit_code == 1
     assert "score-above-max" in result.stdout
     assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_validate_json_equals_the_core(root_2008_only: Path) -> None:
+    """validate --format json prints what the core's report says, nothing more or less."""
+    from starcommunity.io.year import load_year
+    from starcommunity.validate import validate_year
+
+    _break_a_score(root_2008_only / "2008")
+    result = run("validate", "--root", root_2008_only, "--year", "2008", "--format", "json")
+    assert result.exit_code == 1
+    data, report = load_year(root_2008_only, "2008")
+    validate_year(data, report)
+    assert json.loads(result.stdout) == json.loads(json.dumps(report.to_dict("en")))
+
+
+# --- the matrix: command x format x situation -> exit code, what stdout holds ----------
+
+FORMATS = ("table", "json", "csv")
+
+
+@pytest.fixture(scope="module")
+def years(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One root per situation, made once: ok, one to redraw in (a new draw would not
+    match ok's sheets), a score above the maximum, a group missing, a hand-edited
+    reps.csv, a roster changed after announce, no reps.csv."""
+    import shutil
+
+    from tests.conftest import SAMPLES
+
+    base = tmp_path_factory.mktemp("contract")
+    roots: dict[str, Path] = {}
+    for name in ("ok", "drawn", "above", "nogroup", "edited", "announced", "noreps"):
+        roots[name] = base / name
+        shutil.copytree(SAMPLES / "2008", roots[name] / "2008")
+    _break_a_score(roots["above"] / "2008")
+    (roots["nogroup"] / "2008" / "sheets" / "区农委评分.xlsx").unlink()
+    reps = roots["edited"] / "2008" / "reps.csv"
+    lines = reps.read_bytes().decode("utf-8-sig").splitlines()
+    first, second = lines[1].split(","), lines[2].split(",")
+    first[2:4], second[2:4] = second[2:4], first[2:4]
+    lines[1:3] = [",".join(first), ",".join(second)]
+    reps.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
+    announced = roots["announced"]
+    assert run("draw-reps", "--root", announced, "--year", "2008", "--announce").exit_code == 0
+    roster = announced / "2008" / "roster.csv"
+    kept = roster.read_bytes().decode("utf-8-sig").splitlines()[:-1]
+    roster.write_bytes(("\n".join(kept) + "\n").encode("utf-8-sig"))
+    (roots["noreps"] / "2008" / "reps.csv").unlink()
+    roots["existing"] = base / "existing.xlsx"
+    roots["existing"].write_bytes(b"a report from before")
+    roots["forms"] = base / "forms"
+    assert (
+        run("forms", "--root", roots["ok"], "--year", "2008", "-o", roots["forms"]).exit_code == 0
+    )
+    roots["out"] = base / "out"
+    roots["out"].mkdir()
+    return roots
+
+
+def _args(command: str, situation: str, fmt: str, at: dict[str, Path]) -> list[str | Path]:
+    def year(name: str, *extra: str | Path) -> list[str | Path]:
+        return ["--root", at[name], "--year", "2008", *extra]
+
+    fresh_out = at["out"] / f"{command}-{situation}-{fmt}"
+    writes: dict[str, list[str | Path]] = {
+        "draw-reps": ["--seed", "S", "--force"],
+        "notice": ["-o", fresh_out.with_suffix(".xlsx")],
+        "forms": ["-o", fresh_out],
+    }
+    data = {
+        "draw-reps": year("announced", "--seed", "S", "--force"),
+        "verify-draw": year("edited"),
+        "notice": year("noreps", "-o", fresh_out.with_suffix(".xlsx")),
+        "forms": year("noreps", "-o", fresh_out),
+        "history": ["--root", at["above"]],
+    }
+    exists = {
+        "draw-reps": year("ok", "--seed", "S"),
+        "notice": year("ok", "-o", at["existing"]),
+        "forms": year("ok", "-o", at["forms"]),
+        "rank": year("ok", "-o", at["existing"]),
+    }
+    where = "drawn" if command == "draw-reps" else "ok"
+    ok = ["--root", at["ok"]] if command == "history" else year(where, *writes.get(command, []))
+    cases: dict[str, list[str | Path]] = {
+        "success": ok,
+        "data": data.get(command, year("above")),
+        "missing-group": year("nogroup"),
+        "exists": exists.get(command, []),
+        "no-root": ["--root", at["out"] / "nowhere", *ok[2:]],
+        "no-year": ["--root", at["ok"], "--year", "1999", *ok[4:]],
+        "unknown-option": [*ok, "--bogus"],
+        "bad-lang": [*ok, "--lang", "fr"],
+        "bad-count": [*ok, "--count", "-1"],
+        "no-seed": year("ok"),
+    }
+    return [command, *cases[situation], "--format", fmt]
+
+
+# situation -> exit code, for every command it applies to
+EXPECTED = {
+    "success": 0,
+    "data": 1,
+    "missing-group": 1,
+    "exists": 1,
+    "no-root": 2,
+    "no-year": 2,
+    "unknown-option": 2,
+    "bad-lang": 2,
+    "bad-count": 2,
+    "no-seed": 2,
+}
+APPLIES = {
+    "missing-group": {"score", "rank"},
+    "exists": {"draw-reps", "notice", "forms", "rank"},
+    "no-year": {"draw-reps", "verify-draw", "notice", "forms", "validate", "score", "rank"},
+    "bad-count": {"draw-reps"},
+    "no-seed": {"draw-reps"},
+}
+# where json and csv must hold something: the data, or the problems that stopped the run
+# (other refusals, such as an output that exists, are one message on stderr)
+NOT_EMPTY = {
+    ("validate", "data"),
+    ("score", "data"),
+    ("rank", "data"),
+    ("rank", "missing-group"),
+    ("score", "missing-group"),
+    ("verify-draw", "data"),
+}
+COMMANDS = ("draw-reps", "verify-draw", "notice", "forms", "validate", "score", "rank", "history")
+MATRIX = [
+    (command, situation, fmt)
+    for situation in EXPECTED
+    for command in COMMANDS
+    if command in APPLIES.get(situation, COMMANDS)
+    for fmt in FORMATS
+]
+
+
+def test_every_command_is_in_the_matrix() -> None:
+    from starcommunity.cli import app
+
+    names = {
+        c.name or c.callback.__name__.replace("_", "-")
+        for c in app.registered_commands
+        if c.callback
+    }
+    assert names == set(COMMANDS)
+
+
+@pytest.mark.parametrize(("command", "situation", "fmt"), MATRIX)
+def test_contract(command: str, situation: str, fmt: str, years: dict[str, Path]) -> None:
+    """SPEC 5 for one command, format and situation: the exit code, and stdout holding
+    data of the format asked or nothing (json: one strict JSON document; csv: one header
+    row and rows as wide), never a traceback or an escape code."""
+    result = run(*_args(command, situation, fmt, years))
+    output = result.stdout + result.stderr
+    # score shows a year in progress: a missing group is not an error there (its help)
+    expected = 0 if (command, situation) == ("score", "missing-group") else EXPECTED[situation]
+    assert result.exit_code == expected, output
+    assert result.exception is None or isinstance(result.exception, SystemExit), output
+    assert "Traceback" not in output and "\x1b" not in output
+    if expected == 2:
+        assert result.stdout == ""
+        return
+    if fmt != "table" and (situation == "success" or (command, situation) in NOT_EMPTY):
+        assert result.stdout.strip(), output
+    if not result.stdout or fmt == "table":
+        return
+    if fmt == "json":
+
+        def strict(constant: str) -> None:
+            raise ValueError(f"{constant} in JSON")
+
+        json.loads(result.stdout, parse_constant=strict)
+    else:
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        assert len(rows) >= 1 and len({len(row) for row in rows}) == 1
+        assert not any(cell.isdigit() for cell in rows[0][:1])  # a header, not a record
