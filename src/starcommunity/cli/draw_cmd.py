@@ -727,36 +727,32 @@ def _pool_differences(
         if lang == "zh":
             was_zh = f"{was[0]}人，名册指纹{was[1][:12]}" if was else "未公示"
             now_text = f"{now[0]}人，名册指纹{now[1][:12]}" if now else "没有该社区"
-            out.append(f"{cid}：公示时{was_zh}；{now_zh}{now_text}{_change_zh(was, now)}")
+            out.append(f"{cid}：公示时{was_zh}；{now_zh}{now_text}{_change(was, now, lang)}")
             continue
         was_text = f"{was[0]} residents, fingerprint {was[1][:12]}" if was else "not announced"
         now_text = f"{now[0]} residents, fingerprint {now[1][:12]}" if now else "absent"
-        out.append(f"{cid}: announced {was_text}; now {now_text}{_change_en(was, now)}")
+        out.append(f"{cid}: announced {was_text}; now {now_text}{_change(was, now, lang)}")
     return out
 
 
-def _change_en(was: tuple[int, str] | None, now: tuple[int, str] | None) -> str:
+def _change(was: tuple[int, str] | None, now: tuple[int, str] | None, lang: str) -> str:
     """What a changed pool means, in words (the fingerprint alone says nothing to a clerk)."""
     if was is None or now is None:
         return ""
     if now[0] > was[0]:
-        return f" ({now[0] - was[0]} eligible resident(s) more)"
+        more = now[0] - was[0]
+        return tr(lang, f" ({more} eligible resident(s) more)", f"（符合条件的居民多了{more}人）")
     if now[0] < was[0]:
-        return f" ({was[0] - now[0]} eligible resident(s) fewer)"
-    return (
+        fewer = was[0] - now[0]
+        return tr(
+            lang, f" ({fewer} eligible resident(s) fewer)", f"（符合条件的居民少了{fewer}人）"
+        )
+    return tr(
+        lang,
         " (as many residents, but a resident_id, household or compound of an eligible "
-        "resident changed, or one resident was swapped for another)"
+        "resident changed, or one resident was swapped for another)",
+        "（人数相同，但有符合条件居民的居民编号、户号或小区改动，或有人被替换）",
     )
-
-
-def _change_zh(was: tuple[int, str] | None, now: tuple[int, str] | None) -> str:
-    if was is None or now is None:
-        return ""
-    if now[0] > was[0]:
-        return f"（符合条件的居民多了{now[0] - was[0]}人）"
-    if now[0] < was[0]:
-        return f"（符合条件的居民少了{was[0] - now[0]}人）"
-    return "（人数相同，但有符合条件居民的居民编号、户号或小区改动，或有人被替换）"
 
 
 def _check_announced(data: YearData, roster: pd.DataFrame, lang: str) -> None:
