@@ -308,7 +308,8 @@ class _IdCodes:
             "scores": data.scores,
         }
         self.community, self.communities = self._encode(
-            {name: f["community_id"] for name, f in frames.items() if _has(f, "community_id")}
+            {name: f["community_id"] for name, f in frames.items() if _has(f, "community_id")},
+            few=True,
         )
         people = {
             "roster": (data.roster, "resident_id"),
@@ -320,13 +321,24 @@ class _IdCodes:
         )
 
     @staticmethod
-    def _encode(columns: dict[str, pd.Series]) -> tuple[dict[str, np.ndarray], int]:
+    def _encode(
+        columns: dict[str, pd.Series], few: bool = False
+    ) -> tuple[dict[str, np.ndarray], int]:
+        """`few`: the values repeat (a few thousand community IDs over millions of rows,
+        the reader sharing one string object per value), where pandas' own factorize is
+        twice as fast as going through the hashes."""
         import numpy as np
+        import pandas as pd
 
         if not columns:
             return {}, 0
         arrays = [column.to_numpy(dtype=object) for column in columns.values()]
-        codes, count = _factorize_text(np.concatenate(arrays))
+        joined = np.concatenate(arrays)
+        if few:
+            codes, uniques = pd.factorize(joined, use_na_sentinel=False)
+            count = len(uniques)
+        else:
+            codes, count = _factorize_text(joined)
         out, start = {}, 0
         for name, array in zip(columns, arrays, strict=True):
             out[name] = codes[start : start + len(array)].astype(np.int64)
