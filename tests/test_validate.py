@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -400,6 +401,33 @@ def test_ids_stored_as_numbers_beside_padded_ones_are_warned_about(cli: Cli, yea
     ]
     assert "0007" in lost[0]["message"] and "户号 (D)" in lost[0]["column"]
     assert all(p in report["warnings"] for p in lost)
+
+
+def test_full_width_ids_in_workbooks_are_repaired_with_a_warning(cli: Cli, year: Path) -> None:
+    """SPEC 6: each repair is reported. In a CSV a full-width ＮＭＦ０２ was; in a
+    workbook (a score sheet, a roster) it was repaired without a word."""
+    workbook = openpyxl.load_workbook(year / RESIDENTS)
+    sheet = workbook.worksheets[1]
+    header_row = next(
+        row[0].row for row in sheet.iter_rows() if row[0].value in ("社区编号", "community_id")
+    )
+    cell = sheet.cell(header_row + 1, 1)
+    written = unicodedata.normalize("NFKC", str(cell.value))
+    cell.value = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in written)
+    workbook.save(year / RESIDENTS)
+    rows = read_csv(year / "roster.csv", "utf-8-sig")
+    roster = openpyxl.Workbook()
+    for row in rows:
+        roster.active.append(row)
+    roster.active.cell(3, 2).value = "ＮＭＦ０１－０００２"
+    (year / "roster.csv").unlink()
+    roster.save(year / "roster.xlsx")
+    exit_code, report = problems(cli, year)
+    assert exit_code == 0, report["errors"][:3]
+    repaired = {(p["file"], p["row"]): p for p in find(report, "text-normalised")}
+    assert repaired[(str(RESIDENTS), header_row + 1)]["value"] == cell.value
+    assert repaired[("roster.xlsx", 3)]["message"].count("ＮＭＦ０１－０００２") == 1
+    assert all(p in report["warnings"] for p in repaired.values())
 
 
 def test_unknown_flag(cli: Cli, year: Path) -> None:

@@ -266,9 +266,10 @@ def _object_series(values: np.ndarray, index: pd.Index) -> pd.Series:
 def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A text column as read: (text, positions NFKC changed, stripped text).
 
-    Excel cells go through cell_text (numbers lose '.0', dates become ISO) silently; CSV
-    cells are stripped and NFKC-normalised, and each change is reported by the caller.
-    Excel cells are mapped once per distinct value (sheets are small, values repeat). A
+    Excel cells go through cell_text (numbers lose '.0', dates become ISO: no change to
+    report), and a text cell NFKC changes (full-width digits, as in ＮＭＦ０１) is a
+    repair the caller reports, as in a CSV; they are mapped once per distinct value
+    (sheets are small, values repeat). CSV cells are stripped and NFKC-normalised. A
     CSV column is looked at as a whole first: when stripping changes nothing and the
     column joined is ASCII or already NFKC, no cell needs more work. Only the columns
     with full-width or other compatibility characters are normalised cell by cell.
@@ -279,7 +280,20 @@ def normalise_text(raw: pd.Series, from_excel: bool) -> tuple[np.ndarray, np.nda
 
     if from_excel:
         text = map_distinct(raw, lambda distinct: distinct.map(cell_text))
-        return text, np.zeros(0, dtype=np.intp), text
+        repaired = map_distinct(
+            raw,
+            lambda distinct: [
+                isinstance(v, str) and not unicodedata.is_normalized("NFKC", v) for v in distinct
+            ],
+            dtype=bool,
+        )
+        changed = np.flatnonzero(repaired)
+        if not len(changed):
+            return text, changed, text
+        stripped = text.copy()
+        cells = raw.to_numpy(dtype=object)
+        stripped[changed] = [cells[position].strip() for position in changed]
+        return text, changed, stripped
     cells = raw.to_numpy(dtype=object)
     try:
         joined = "\x00".join(cells)  # CSV text holds no NUL (refused on reading)
