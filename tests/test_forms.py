@@ -86,6 +86,22 @@ def test_form_layout(root: Path, forms: Path) -> None:
         assert alternate["resident_id"] in notes and alternate["name"] in notes
 
 
+def test_forms_print_on_a4_as_wide_as_the_page(forms: Path) -> None:
+    """Handed out on paper: 28 columns on A4 portrait spread over four pages, with no
+    header on the later ones and no lines to write in."""
+    workbook = load_workbook(forms / "NMF01_欢乐谷社区.xlsx")
+    for name in SCORE_SHEETS:
+        sheet = workbook[name]
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4  # "9", read back as 9
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert sheet.print_title_rows.replace("$", "") == "1:2"
+        assert sheet.print_options.gridLines
+    notes = workbook["说明"]
+    assert notes.page_setup.orientation == "portrait" and notes.page_setup.fitToWidth == 1
+
+
 def test_item_headers_resolve_to_item_ids(root: Path) -> None:
     """The reader strips the bracketed maximum and matches id + name."""
     data, _ = load_year(root, "2008", scores=False)

@@ -148,6 +148,20 @@ def _score_sheet(
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.row_dimensions[HEADER_ROW].height = 48
     sheet.freeze_panes = f"{get_column_letter(first_item)}{FIRST_ROW}"
+    _print_on_a4(sheet, landscape=True)
+    # the title and header on every printed page, and the cells' lines on paper: the
+    # form is handed out printed, and a blank cell must show where to write
+    sheet.print_title_rows = f"{TITLE_ROW}:{HEADER_ROW}"
+    sheet.print_options.gridLines = True
+
+
+def _print_on_a4(sheet: Worksheet, *, landscape: bool) -> None:
+    """Printed on A4, as wide as the page (a form of 23 items spread over four pages)."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
 
 
 def _notes_sheet(
@@ -183,6 +197,7 @@ def _notes_sheet(
             f"第{number}候补（抽取顺序{order}）：{rater.rater_id} {rater.name}",
         )
     sheet.column_dimensions["A"].width = 100
+    _print_on_a4(sheet, landscape=False)
 
 
 def write_form(path: Path, workbook: Workbook) -> None:
