@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 GROUPS: tuple[str, ...] = ("committee", "office", "residents")
 
@@ -75,3 +79,12 @@ class Scheme:
             "rewards": self.rewards,
             "source": self.source,
         }
+
+
+def as_written(value: float) -> Decimal:
+    """A number read as a float (a weight, a share, a score) as it was written: the
+    shortest decimal that reads back as the same float, 0.15 and not the float's
+    0.1499999999999999944... (what an auditor works from)."""
+    from decimal import Decimal  # not at import: --help reads this module
+
+    return Decimal(repr(float(value)))

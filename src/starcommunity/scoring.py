@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from starcommunity.io.year import year_folders
-from starcommunity.model import FLAGS, GROUPS, STAR_VALUES, Scheme
+from starcommunity.model import FLAGS, GROUPS, STAR_VALUES, Scheme, as_written
 
 if TYPE_CHECKING:
     import numpy as np
@@ -293,7 +293,7 @@ def _exact_totals(data: YearData, communities: set[object]) -> dict[object, Frac
         .groupby(GROUP_KEYS)["exact"]
         .agg(["sum", "count"])
     )
-    weights = {g: Fraction(repr(float(w))) for g, w in scheme.weights.items() if w > 0}
+    weights = {g: Fraction(as_written(w)) for g, w in scheme.weights.items() if w > 0}
     parts: dict[object, dict[str, Fraction]] = {}
     for (community, group), total, count in zip(
         sums.index, sums["sum"], sums["count"], strict=True
@@ -319,7 +319,7 @@ def _sums_as_typed(values: np.ndarray) -> tuple[list[int] | list[Fraction], int]
         whole = np.rint(values * scale)
         if (np.abs(whole) < 2**52).all() and (whole / scale == values).all():
             return whole.sum(axis=1).astype(np.int64).tolist(), scale
-    typed = [sum((Fraction(repr(float(v))) for v in row), Fraction(0)) for row in values]
+    typed = [sum((Fraction(as_written(v)) for v in row), Fraction(0)) for row in values]
     return typed, 1
 
 

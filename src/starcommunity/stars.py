@@ -7,8 +7,9 @@ ranked together (全区排名); the caller passes only the published (rounded) t
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from starcommunity.model import as_written
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,20 +34,14 @@ def level_counts(n: int, scheme: Scheme) -> tuple[int, int]:
     if scheme.star_policy == "shares":
         # in decimal, as the shares are written: n x share in floats is off by a hair
         # (10 x 0.7 = 7.000000000000001) and ceil of that gives one star too many
-        five_share = _as_written(scheme.shares.get("five", 0.0))
-        four_share = _as_written(scheme.shares.get("four", 0.0))
+        five_share = as_written(scheme.shares.get("five", 0.0))
+        four_share = as_written(scheme.shares.get("four", 0.0))
         five = math.ceil(n * five_share)
         four = math.ceil(n * (five_share + four_share)) - five
         return five, max(four, 0)
     five = math.ceil(n / 3)
     four = math.ceil((n - five) / 2)
     return five, four
-
-
-def _as_written(share: float) -> Decimal:
-    """A share as scheme.toml wrote it (0.03333333334): the shortest decimal that reads
-    back as the same float, which is what was typed."""
-    return Decimal(repr(float(share)))
 
 
 def assign_stars(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:

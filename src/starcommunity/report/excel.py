@@ -16,12 +16,18 @@ import datetime as _dt
 import math
 import re
 import unicodedata
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starcommunity.io.writing import atomic_write, safe_sheet_title, text_cell
-from starcommunity.model import FLAG_NAMES_EN, FLAGS, GROUP_NAMES_ZH, GROUPS, STAR_VALUES
+from starcommunity.model import (
+    FLAG_NAMES_EN,
+    FLAGS,
+    GROUP_NAMES_ZH,
+    GROUPS,
+    STAR_VALUES,
+    as_written,
+)
 from starcommunity.report.labels import AUDIT_TEXT
 from starcommunity.report.labels import LABELS as COLUMN_LABELS
 
@@ -219,13 +225,13 @@ def _as_written(value: Any) -> str:
     value = _plain(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "" if value is None else str(value)
-    return f"{Decimal(repr(value)).normalize():f}"
+    return f"{as_written(value).normalize():f}"
 
 
 def _percent(weight: float) -> str:
     """A weight as a percentage, every digit written kept (0.15 -> 15, 1/3 as 0.3333 ->
     33.33): the decimal point moved, nothing rounded."""
-    return f"{Decimal(repr(float(weight))).scaleb(2).normalize():f}"
+    return f"{as_written(weight).scaleb(2).normalize():f}"
 
 
 def _fixed_time(generated_at: str) -> _dt.datetime:
