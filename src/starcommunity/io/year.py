@@ -623,20 +623,21 @@ def _read_in_halves(
 
     def second_half() -> tuple[dict[str, list[Problem]], dict[str, tuple[str, Any]]] | None:
         body = csv_body_part(grid, start)
+        if body is None:
+            return None
+        body = without_blank_rows(body)
         # a header row repeated in this half, or a closing row at its end, is warned about
         # where one read of the file would warn, among the first half's problems: so
         # that file is read whole
-        if (
-            body is None
-            or repeated_header_rows(body, grid.cells.loc[header_row], mapping)
-            or trailing_closing_rows(without_blank_rows(body))
+        if repeated_header_rows(body, grid.cells.loc[header_row], mapping) or trailing_closing_rows(
+            body
         ):
             return None
         table = Table(
             file=grid.file,
             sheet=None,
             header_row=header_row,
-            frame=mapped_frame(without_blank_rows(body), mapping),
+            frame=mapped_frame(body, mapping),
             headers=table_headers(grid.cells.loc[header_row], mapping),
             extras={},
         )
