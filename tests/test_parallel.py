@@ -493,6 +493,76 @@ def test_a_totals_row_at_the_end_of_a_roster_tried_in_halves_reads_as_one_read(
     assert [p["row"] for p in whole[1] if p["code"] == "totals-row"] == [len(lines)]
 
 
+def _plain_roster(root: Path) -> tuple[Path, list[str]]:
+    shutil.copytree(SAMPLES / "2008", root / "2008")
+    roster = root / "2008" / "roster.csv"
+    return roster, roster.read_text(encoding="utf-8-sig").splitlines()
+
+
+def _without_details(frame: Any) -> Any:
+    return frame.drop(columns=sorted(year_module.ROSTER_DETAILS))
+
+
+# a change to one line, and whether the half holding it is then read in full
+ROSTER_CHANGES = {
+    "none": (lambda line: line, False),
+    # a name to repair: its warning must come as from a full read
+    "full-width name": (
+        lambda line: line.replace(",", "１２,", 3).replace("１２,", ",", 2),
+        True,
+    ),
+    "no-break space in a compound": (
+        lambda line: line.replace(",", ",\u00a0", 4).replace(",\u00a0", ",", 3),
+        True,
+    ),
+    # a row holding only a name is kept, blank IDs and all, for validate to report:
+    # without its name it would be a blank row, dropped
+    "only a name": (lambda line: ",," + line.split(",")[2] + ",,,", True),
+    "only a name and 是": (lambda line: ",," + line.split(",")[2] + ",,,是", False),
+}
+
+
+@pytest.mark.parametrize("where", ["first", "second"])
+@pytest.mark.parametrize("change", ROSTER_CHANGES)
+def test_a_roster_read_without_its_details_reports_as_one_full_read(
+    tmp_path: Path, halves: list[object], change: str, where: str
+) -> None:
+    """validate and rank do not read the roster's names, households and compounds
+    (roster_details=False) where leaving them out changes nothing else: the problems
+    are those of a full read in one process, and the other columns the same."""
+    roster, lines = _plain_roster(tmp_path)
+    at = len(lines) // 4 if where == "first" else len(lines) * 3 // 4
+    transform, read_in_full = ROSTER_CHANGES[change]
+    lines[at] = transform(lines[at])
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    data, problems = _load(tmp_path, roster_details=False)
+    full, full_problems = _load_in_one_process(tmp_path)
+    assert problems == full_problems
+    assert_frame_equal(data.roster, _without_details(full.roster))
+    assert_frame_equal(data.reps, full.reps)
+    assert halves[0] is not None  # cut in two
+    read_without = ["name" not in table.frame for table in halves[0]]  # type: ignore[attr-defined]
+    assert read_without == [not (read_in_full and where == half) for half in ("first", "second")]
+    if change == "full-width name":
+        assert any(p["code"] == "text-normalised" and p["row"] == at + 1 for p in problems)
+    if change.startswith("only a name"):  # kept, for validate to find its blank IDs
+        assert (data.roster["_row"] == at + 1).any()
+
+
+def test_a_roster_read_whole_without_its_details_reports_as_one_full_read(
+    tmp_path: Path,
+) -> None:
+    """A large roster that cannot be cut (a quoted field) is left without its details
+    on the same conditions as a half."""
+    roster, lines = _plain_roster(tmp_path)
+    lines[len(lines) // 2] += ',"a, b"'
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    data, problems = _load(tmp_path, roster_details=False)
+    full, full_problems = _load_in_one_process(tmp_path)
+    assert problems == full_problems
+    assert_frame_equal(data.roster, _without_details(full.roster))
+
+
 @pytest.mark.parametrize("delimiter", ["\t", ";"])
 def test_a_roster_separated_by_tabs_or_semicolons_read_in_halves_equals_one_read(
     tmp_path: Path, halves: list[object], delimiter: str

@@ -24,6 +24,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from starcommunity.cli.common import MAX_PRINTED_PROBLEMS, print_problems, reading_progress
+from starcommunity.io.tables import body_needs_no_repair, line_start
 from starcommunity.io.year import load_year, normalise_text, parse_numbers
 from starcommunity.problems import Report
 from starcommunity.validate import check_duplicates, check_membership
@@ -182,6 +183,38 @@ def test_normalise_text_whole_column_shortcut_and_cell_by_cell_agree() -> None:
     excel = pd.Series([1001.0, "  x ", None, True], dtype=object)
     text, changed, _ = normalise_text(excel, from_excel=True)
     assert text.tolist() == ["1001", "x", "", "true"] and changed.tolist() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("A001,0001,王建国,H1,安安里2区,是\n", True),  # ASCII and CJK ideographs: no decoding
+        ("A001,0001,王〇,H1,1号楼,是\n", True),  # 〇 (U+3007) is NFKC: decoded to tell
+        ("A001,0001,王建国１２,H1,安安里,是\n", False),  # full-width digits
+        ("A001,0001,王建国,H1,安安里\u00a02区,是\n", False),  # a no-break space
+        ("A001,0001,Jose\u0301,H1,x,yes\n", False),  # e and a combining accent
+        ("A001,0001,\u00b7,H1,x,yes\n", True),  # a middle dot (minority names)
+    ],
+)
+def test_body_needs_no_repair_is_what_normalising_each_cell_finds(text: str, plain: bool) -> None:
+    assert body_needs_no_repair(text.encode()) is plain
+    cells = pd.Series(text.strip().split(","), dtype=object)
+    assert (len(normalise_text(cells, from_excel=False)[1]) == 0) is plain
+
+
+@given(st.lists(st.text(alphabet="a0,\n 王国〇１\u00a0\u0301\u00b7\u3000Ａé", max_size=12)))
+@settings(max_examples=200, deadline=None)
+def test_a_body_that_needs_no_repair_has_no_cell_to_repair(cells: list[str]) -> None:
+    if body_needs_no_repair(",".join(cells).encode()):
+        assert len(normalise_text(pd.Series(cells, dtype=object), from_excel=False)[1]) == 0
+
+
+def test_line_start_counts_lines_only_where_they_are_rows() -> None:
+    assert line_start(b"title\nheader\nrow", 3) == 13
+    assert line_start(b"title\r\nheader\r\nrow", 3) == 15
+    assert line_start(b"title\nheader", 3) is None  # past the end
+    assert line_start(b'"two\nlines"\nheader\nrow', 3) is None  # a quoted line break
+    assert line_start(b"title\rheader\nrow", 2) is None  # pandas ends a row at a lone CR
 
 
 # -------------------------------------------------- batched Excel sheets, same order

@@ -168,11 +168,18 @@ def write_csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
 
 
 def load_year_or_exit(
-    root: Path, year: str, *, scores: bool = True, quiet: bool = False, lang: str = "en"
+    root: Path,
+    year: str,
+    *,
+    scores: bool = True,
+    quiet: bool = False,
+    lang: str = "en",
+    roster_details: bool = True,
 ) -> tuple[YearData, Report]:
     """Read a year folder; a progress bar on stderr while many megabytes are read.
 
     The bar shows only on a terminal, and never with `quiet` (or --quiet, see QuietOption).
+    Commands that do not draw pass `roster_details=False` (see load_year).
     """
     from starcommunity.io.year import YearFolderMissing, load_year
 
@@ -180,7 +187,9 @@ def load_year_or_exit(
         fail_root(root, lang)
     try:
         with reading_progress(quiet=quiet) as progress:
-            return load_year(root, year, scores=scores, progress=progress)
+            return load_year(
+                root, year, scores=scores, progress=progress, roster_details=roster_details
+            )
     except YearFolderMissing:
         fail_usage(
             f"there is no folder {root / year}. Make it and put communities.csv and "

@@ -319,6 +319,7 @@ def _csv_cells(
     numeric: frozenset[int] = frozenset(),
     source: Path | None = None,
     sep: str = ",",
+    usecols: list[int] | None = None,
 ) -> pd.DataFrame | None:
     """Cells of a CSV (UTF-8 bytes) with pandas' C parser; None when a row is too wide.
 
@@ -355,11 +356,14 @@ def _csv_cells(
                 engine="c",
                 nrows=rows,
                 skiprows=skip,
+                usecols=usecols,
             )
     except (pd.errors.ParserError, ValueError):
         return None
     except OSError:  # the file went away after it was read: its bytes are here
-        return _csv_cells(text, width, rows=rows, skip=skip, numeric=numeric, sep=sep)
+        return _csv_cells(
+            text, width, rows=rows, skip=skip, numeric=numeric, sep=sep, usecols=usecols
+        )
 
 
 def _csv_rows(lines: list[str], delimiter: str = ",") -> list[list[str]]:
@@ -899,22 +903,38 @@ def make_table(
     *,
     numeric: frozenset[str] = frozenset(),
     report: Report | None = None,
+    unread: frozenset[str] = frozenset(),
 ) -> Table:
     """Cut the grid below its header, name the mapped columns, keep the others as extras.
 
     For a lazily read CSV, the mapped columns named in `numeric` (score items) are read
     as numbers by pandas' C parser when every cell of the column is one; any other
-    column stays text. Raises UnreadableGrid when the body cannot be read.
+    column stays text. The mapped columns named in `unread`, which the caller has no use
+    for, are left out of such a table when that changes nothing else it holds or
+    reports (body_without); its extras then name only the columns with a header. Raises
+    UnreadableGrid when the body cannot be read.
     """
     header_values = grid.cells.loc[header_row]
     headers = table_headers(header_values, mapping)
-    body = _typed_body(grid, header_row, mapping, numeric) if grid.partial else None
-    if body is None:
-        body = grid.full_cells(report).loc[header_row + 1 :]
-    body = without_blank_rows(body)
-    body = _without_repeated_headers(grid, body, header_values, mapping, report)
-    if grid.may_have_closing_rows:
-        body = _without_closing_rows(grid, body, report)
+    body = None
+    if unread and grid.partial:
+        assert grid.text is not None
+        body = body_without(
+            grid,
+            header_row,
+            mapping,
+            unread,
+            line_start(grid.text, header_row + 1),
+            lambda kept: _typed_body(grid, header_row, mapping, numeric, usecols=kept),
+        )
+    if body is None:  # (body_without's holds no blank, repeated header or closing row)
+        body = _typed_body(grid, header_row, mapping, numeric) if grid.partial else None
+        if body is None:
+            body = grid.full_cells(report).loc[header_row + 1 :]
+        body = without_blank_rows(body)
+        body = _without_repeated_headers(grid, body, header_values, mapping, report)
+        if grid.may_have_closing_rows:
+            body = _without_closing_rows(grid, body, report)
     extras: dict[int, str] = {}
     for column_index, value in header_values.items():
         index = int(column_index)
@@ -922,17 +942,80 @@ def make_table(
             continue
         if not is_blank(value):
             extras[index] = cell_text(value)
-        elif len(body) and not blank_cells(body[column_index]).all():
+        elif len(body) and index in body and not blank_cells(body[column_index]).all():
             extras[index] = ""
     return Table(
         file=grid.file,
         sheet=grid.sheet,
         header_row=header_row,
-        frame=mapped_frame(body, mapping),
+        frame=mapped_frame(body, {i: name for i, name in mapping.items() if i in body}),
         headers=headers,
         extras=extras,
         from_excel=grid.from_excel,
     )
+
+
+def body_without(
+    grid: Grid,
+    header_row: int,
+    mapping: dict[int, str],
+    unread: frozenset[str],
+    start: int | None,
+    read: Callable[[list[int]], pd.DataFrame | None],
+) -> pd.DataFrame | None:
+    """The body of a lazily read CSV from byte `start` on, as `read` reads the columns
+    it is given: the mapped columns but those in `unread`. pandas then makes no strings
+    for the others, the most of a roster's read (its names, households and compounds).
+    None unless leaving them out changes nothing else: their cells need no repair to
+    warn about (body_needs_no_repair), and no row is blank, a repeated header or a
+    closing one, which whole rows decide."""
+    kept = sorted(i for i, name in mapping.items() if name not in unread)
+    if len(kept) == len(mapping) or grid.may_have_closing_rows or start is None:
+        return None
+    assert grid.text is not None
+    if not body_needs_no_repair(grid.text[start:]):
+        return None
+    body = read(kept)
+    if body is None or blank_rows(body).any():
+        return None
+    kept_mapping = {i: name for i, name in mapping.items() if i in body}
+    if repeated_header_rows(body, grid.cells.loc[header_row], kept_mapping):
+        return None
+    return body
+
+
+def line_start(text: bytes, row: int) -> int | None:
+    """Where user row `row` of a CSV (UTF-8 bytes) starts, when its lines before are
+    rows: no quote (a quoted field may hold a line break) and no lone CR (pandas ends a
+    row there too) before it. None otherwise, or past the end."""
+    start = 0
+    for _ in range(row - 1):
+        end = text.find(b"\n", start)
+        if end < 0:
+            return None
+        start = end + 1
+    head = text[:start]
+    if b'"' in head or head.count(b"\r") != head.count(b"\r\n"):
+        return None
+    return start
+
+
+# UTF-8 bytes of ASCII, continuation bytes and the lead bytes E4 to E9 (U+4000 to
+# U+9FFF: CJK ideographs, each NFKC as it is and composing with nothing): text of only
+# these is NFKC, which a pass in C tells 7 times quicker than decoding it to ask
+_NFKC_BYTES = bytes(byte for byte in range(256) if byte < 0xC0 or 0xE4 <= byte <= 0xE9)
+
+
+def body_needs_no_repair(text: bytes) -> bool:
+    """No cell of this CSV text (UTF-8 bytes) is changed by NFKC, so none gets a
+    text-normalised warning: the text as a whole is NFKC (its cells are, then: the
+    separators and line ends between them start no combining sequence)."""
+    if not text.translate(None, _NFKC_BYTES):
+        return True
+    try:
+        return unicodedata.is_normalized("NFKC", text.decode("utf-8"))
+    except UnicodeDecodeError:
+        return False
 
 
 def _without_repeated_headers(
@@ -1078,13 +1161,14 @@ def mapped_frame(body: pd.DataFrame, mapping: dict[int, str]) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def csv_body_part(grid: Grid, start: int) -> pd.DataFrame | None:
+def csv_body_part(grid: Grid, start: int, usecols: list[int] | None = None) -> pd.DataFrame | None:
     """The rows of a lazily read CSV from byte `start` (the first byte of a line) on, as
-    text, indexed by their row numbers; None when a row is wider than the grid."""
+    text, indexed by their row numbers (only the columns in `usecols`, when given);
+    None when a row is wider than the grid."""
     import pandas as pd
 
     assert grid.text is not None
-    body = _csv_cells(grid.text[start:], grid.width, sep=grid.delimiter)
+    body = _csv_cells(grid.text[start:], grid.width, sep=grid.delimiter, usecols=usecols)
     if body is None:
         return None
     first = grid.text.count(b"\n", 0, start) + 1
@@ -1093,9 +1177,14 @@ def csv_body_part(grid: Grid, start: int) -> pd.DataFrame | None:
 
 
 def _typed_body(
-    grid: Grid, header_row: int, mapping: dict[int, str], numeric: frozenset[str]
+    grid: Grid,
+    header_row: int,
+    mapping: dict[int, str],
+    numeric: frozenset[str],
+    usecols: list[int] | None = None,
 ) -> pd.DataFrame | None:
-    """The rows below the header of a lazily read CSV, score columns typed by pandas."""
+    """The rows below the header of a lazily read CSV, score columns typed by pandas
+    (only the columns in `usecols`, when given)."""
     import pandas as pd
 
     assert grid.text is not None
@@ -1107,6 +1196,7 @@ def _typed_body(
         numeric=wanted,
         source=grid.source,
         sep=grid.delimiter,
+        usecols=usecols,
     )
     if body is None:
         return None
@@ -1123,6 +1213,7 @@ def _typed_body(
             numeric=wanted - odd,
             source=grid.source,
             sep=grid.delimiter,
+            usecols=usecols,
         )
         if body is None:
             return None

@@ -41,6 +41,7 @@ from starcommunity.io.tables import (
     blank_cells,
     blank_mask,
     blank_rows,
+    body_without,
     cell_text,
     csv_body_part,
     find_header,
@@ -564,8 +565,10 @@ def _read_text_kind(
     data: YearData,
     read: _BytesRead,
     busy_bytes: int = 0,
+    unread: frozenset[str] = frozenset(),
 ) -> list[Table]:
-    """_read_kind, then each table's text columns normalised (_text_columns).
+    """_read_kind, then each table's text columns normalised (_text_columns). The
+    columns in `unread` may be left out of a large CSV's tables (make_table).
 
     On Linux a large CSV (a city's roster) is read in two halves when it is well larger
     than the `busy_bytes` of score sheets another process reads meanwhile: a forked child
@@ -587,7 +590,7 @@ def _read_text_kind(
     ):
         grids = read_grids(path, path.name, report, lazy=True)
         attempt = Report()  # kept only if the halves work out
-        tables = _read_in_halves(grids, kind, columns, attempt, data)
+        tables = _read_in_halves(grids, kind, columns, attempt, data, unread)
         if tables is not None:
             report.extend(attempt)
             read(path.name, path)
@@ -595,14 +598,19 @@ def _read_text_kind(
         # not cut: the grid read lazily is read whole, as any other, not the file again
     if grids is None:
         grids = read_grids(path, path.name, report)
-    tables = _tables(grids, kind, report, data, sheet_folder=False)
+    tables = _tables(grids, kind, report, data, sheet_folder=False, unread=unread)
     read(path.name, path)
     _text_columns_all(tables, columns, report)
     return tables
 
 
 def _read_in_halves(
-    grids: list[Grid], kind: str, columns: list[str], report: Report, data: YearData
+    grids: list[Grid],
+    kind: str,
+    columns: list[str],
+    report: Report,
+    data: YearData,
+    unread: frozenset[str] = frozenset(),
 ) -> list[Table] | None:
     """Two tables, the rows before and after a line a little past the middle of the
     file read lazily in `grids` (_halfway_line); None when the file cannot be cut there
@@ -622,22 +630,31 @@ def _read_in_halves(
         return None
 
     def second_half() -> tuple[dict[str, list[Problem]], dict[str, tuple[str, Any]]] | None:
-        body = csv_body_part(grid, start)
+        body = body_without(
+            grid,
+            header_row,
+            mapping,
+            unread,
+            start,
+            lambda kept: csv_body_part(grid, start, usecols=kept),
+        )
         if body is None:
-            return None
-        body = without_blank_rows(body)
-        # a header row repeated in this half, or a closing row at its end, is warned about
-        # where one read of the file would warn, among the first half's problems: so
-        # that file is read whole
-        if repeated_header_rows(body, grid.cells.loc[header_row], mapping) or trailing_closing_rows(
-            body
-        ):
-            return None
+            body = csv_body_part(grid, start)
+            if body is None:
+                return None
+            body = without_blank_rows(body)
+            # a header row repeated in this half, or a closing row at its end, is warned
+            # about where one read of the file would warn, among the first half's
+            # problems: so that file is read whole
+            if repeated_header_rows(
+                body, grid.cells.loc[header_row], mapping
+            ) or trailing_closing_rows(body):
+                return None
         table = Table(
             file=grid.file,
             sheet=None,
             header_row=header_row,
-            frame=mapped_frame(body, mapping),
+            frame=mapped_frame(body, {i: name for i, name in mapping.items() if i in body}),
             headers=table_headers(grid.cells.loc[header_row], mapping),
             extras={},
         )
@@ -651,7 +668,7 @@ def _read_in_halves(
     child = forked.start(lambda send: send.part(second_half()))
     try:
         first = replace(grid, text=grid.text[:start], source=None)  # not the whole file
-        tables = _tables([first], kind, report, data, sheet_folder=False)
+        tables = _tables([first], kind, report, data, sheet_folder=False, unread=unread)
         if len(tables) != 1 or not first.partial:
             return None  # no table, or its rows were read again leniently
         table = tables[0]
@@ -665,8 +682,9 @@ def _read_in_halves(
         frame = _object_frame(
             {name: forked.unpack_column(values) for name, values in packed.items()}
         )
-        for column, found in problems.items():
-            report.problems.extend((found + later_problems[column])[:MAX_TEXT_CHANGES])
+        for column in columns:  # (a half read in full has columns the other lacks)
+            found = problems.get(column, []) + later_problems.get(column, [])
+            report.problems.extend(found[:MAX_TEXT_CHANGES])
         return [table, replace(table, frame=frame)]
     finally:
         if child is not None:
@@ -692,6 +710,7 @@ def _tables(
     sheet_folder: bool,
     item_keys: dict[str, str] | None = None,
     numeric: frozenset[str] = frozenset(),
+    unread: frozenset[str] = frozenset(),
 ) -> list[Table]:
     required, _optional = FILE_COLUMNS[kind]
     lookup = alias_lookup(kind)
@@ -744,7 +763,9 @@ def _tables(
                 )
             continue
         try:
-            table = make_table(grid, header_row, mapping, numeric=numeric, report=report)
+            table = make_table(
+                grid, header_row, mapping, numeric=numeric, report=report, unread=unread
+            )
         except UnreadableGrid:
             continue
         if sheet_folder:
@@ -1109,8 +1130,13 @@ def load_year(
     *,
     scores: bool = True,
     progress: Progress | None = None,
+    roster_details: bool = True,
 ) -> tuple[YearData, Report]:
     """Read every file of ROOT/YEAR. Raises YearFolderMissing only for a missing folder.
+
+    Without `roster_details` (validating and ranking need none), the roster has no
+    name, household or compound columns. They are still looked at for what a reading
+    warns about, and a large roster is then read about a third faster (make_table).
 
     `progress`, when given, is called after each file read with the file's name, the
     bytes read so far and the bytes of every input file of the year (a progress bar).
@@ -1153,7 +1179,7 @@ def load_year(
     try:
         # while the child reads the sheets: a file larger than all of them is the long
         # pole, worth cutting in two (_read_text_kind)
-        _read_people_and_flags(folder, report, data, read, sheets.child_bytes)
+        _read_people_and_flags(folder, report, data, read, sheets.child_bytes, roster_details)
         if scores:
             data.scores = sheets.finish(report, read)
     except BaseException:
@@ -1200,15 +1226,25 @@ def _name_unsaved_formulas(folder: Path, report: Report) -> None:
             report.problems[position] = replace(problem, params=tuple(sorted(params)))
 
 
+# what only the draw reads of the roster (load_year's roster_details)
+ROSTER_DETAILS = frozenset(("name", "household", "compound"))
+
+
 def _read_people_and_flags(
-    folder: Path, report: Report, data: YearData, read: _BytesRead, busy_bytes: int = 0
+    folder: Path,
+    report: Report,
+    data: YearData,
+    read: _BytesRead,
+    busy_bytes: int = 0,
+    roster_details: bool = True,
 ) -> None:
     """The roster, the representatives and the disqualification flags; `busy_bytes` of
     score sheets are read meanwhile by another process."""
     columns = ["community_id", "resident_id", "name", "household", "compound", "eligible"]
-    tables = _read_text_kind(folder, "roster", columns, report, data, read, busy_bytes)
+    details = frozenset() if roster_details else ROSTER_DETAILS
+    tables = _read_text_kind(folder, "roster", columns, report, data, read, busy_bytes, details)
     if tables:
-        roster = _concat(tables, columns)
+        roster = _concat(tables, [column for column in columns if column not in details])
         _parse_bool(roster, "eligible", tables, report)
         data.roster = roster
 
