@@ -119,6 +119,56 @@ def test_a_refusal_lists_its_problems_on_stdout_in_the_format_asked(
     assert not (root_2008_only / "2008" / "draws").exists()  # nothing was redrawn
 
 
+def test_history_with_no_rankable_year_says_why_on_stdout_in_the_format_asked(
+    root_2008_only: Path,
+) -> None:
+    """history exits 1 when no year can be ranked: with --format json or csv it printed
+    nothing on stdout, and a batch script parsing it as JSON broke. Now it prints the
+    refusal as every other command does: one error per year folder and why it was not
+    ranked, a warning per folder that looks like a year but was not read."""
+    import shutil
+
+    from tests.conftest import SAMPLES
+
+    root = root_2008_only
+    _break_a_score(root / "2008")  # does not validate
+    shutil.copytree(SAMPLES / "2009", root / "2009")
+    (root / "2009" / "sheets" / "区农委评分.xlsx").unlink()  # a group missing: incomplete
+    (root / "2010年").mkdir()
+    args = ["history", "--root", str(root), "--lang", "en"]
+    as_json = run(*args, "--format", "json")
+    assert as_json.exit_code == 1, as_json.output
+    report = json.loads(as_json.stdout)
+    assert set(report) == {"valid", "errors", "warnings"} and report["valid"] is False
+    errors = {p["value"]: p for p in report["errors"]}
+    assert set(errors) == {"2008", "2009"}
+    assert errors["2008"]["code"] == "year-not-valid"
+    assert "does not validate" in errors["2008"]["message"]
+    assert f"starcommunity validate --root {root} --year 2008" in errors["2008"]["message"]
+    assert errors["2009"]["code"] == "year-incomplete"
+    assert "incomplete" in errors["2009"]["message"]
+    assert [(p["code"], p["value"]) for p in report["warnings"]] == [
+        ("folder-not-a-year", "2010年")
+    ]
+    assert "No year under ROOT can be ranked." in as_json.stderr
+    as_csv = run(*args, "--format", "csv")
+    assert as_csv.exit_code == 1
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert list(rows[0]) == PROBLEM_COLUMNS
+    assert {(row["severity"], row["code"], row["value"]) for row in rows} == {
+        ("error", "year-not-valid", "2008"),
+        ("error", "year-incomplete", "2009"),
+        ("warning", "folder-not-a-year", "2010年"),
+    }
+    as_table = run(*args, "--format", "table")  # unchanged: the reasons on stderr
+    assert as_table.exit_code == 1 and as_table.stdout == ""
+    assert "2008 does not validate" in as_table.stderr
+    assert "2009 is incomplete" in as_table.stderr
+    zh = run("history", "--root", str(root), "--lang", "zh", "--format", "json")
+    assert zh.exit_code == 1
+    assert "2008年校验未通过" in json.loads(zh.stdout)["errors"][0]["message"]
+
+
 @pytest.mark.parametrize("variable", ["FORCE_COLOR", "TTY_COMPATIBLE"])
 def test_no_escape_code_off_a_terminal_whatever_the_environment(
     root_2008_only: Path, variable: str
@@ -264,6 +314,7 @@ NOT_EMPTY = {
     ("rank", "missing-group"),
     ("score", "missing-group"),
     ("verify-draw", "data"),
+    ("history", "data"),
 }
 COMMANDS = ("draw-reps", "verify-draw", "notice", "forms", "validate", "score", "rank", "history")
 MATRIX = [

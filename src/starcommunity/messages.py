@@ -414,6 +414,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "第{row}行{column}：社区{community}的取消资格情形“{value}”重复（首次出现在{first_at}第{first}行），"
         "只计一次，请删除其中一行。",
     ),
+    # history, when no year under --root can be ranked (value: the year folder)
+    "year-not-valid": (
+        "Year {value} does not validate, so it cannot be ranked. Run `{command}` to see "
+        "its errors.",
+        "{value}年校验未通过，无法排名。请运行 {command} 查看其中的错误。",
+    ),
+    "year-incomplete": (
+        "Year {value} is incomplete (not every community has the score sheets of every "
+        "group from as many raters as the scheme requires), so it cannot be ranked. Run "
+        "`{command}` to see what is missing.",
+        "{value}年评分未齐（并非每个社区各组评分表均已齐全、评分人数达到方案要求），无法排名。"
+        "请运行 {command} 查看缺少的内容。",
+    ),
+    "year-not-read": (
+        "The folder of year {value} could not be read, so it cannot be ranked. Run "
+        "`{command}` to see why.",
+        "无法读取{value}年的文件夹，无法排名。请运行 {command} 查看原因。",
+    ),
+    "folder-not-a-year": (
+        "Folder '{value}' was not read: only folders named by the year alone, such as "
+        "2010, are. If it holds a year's data, rename it to the year.",
+        "未读取文件夹“{value}”：只读取以年份本身命名的文件夹，如2010。如是某一年的数据，"
+        "请将文件夹改名为该年份。",
+    ),
 }
 
 GENERIC = (

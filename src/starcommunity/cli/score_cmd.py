@@ -396,6 +396,31 @@ def rank(
     raise typer.Exit(EXIT_OK)
 
 
+# why history left a year out (scoring.try_evaluate's reason) -> the problem code
+_HISTORY_SKIP_CODES = {
+    "invalid": "year-not-valid",
+    "incomplete": "year-incomplete",
+    "missing": "year-not-read",
+}
+
+
+def _history_refusal(root: Path, near: list[str], skipped: list[tuple[str, str]]) -> Report:
+    """Why history has nothing to show: one error per year folder that could not be
+    ranked, and a warning per folder that looks like a year but was not read."""
+    from starcommunity.problems import Report
+
+    report = Report()
+    for year, reason in skipped:
+        report.add(
+            _HISTORY_SKIP_CODES.get(reason, "year-not-read"),
+            value=year,
+            command=command_line("validate", root, year),
+        )
+    for name in near:
+        report.warn("folder-not-a-year", value=name)
+    return report
+
+
 @app.command()
 def history(
     root: RootOption = Path("."),
@@ -407,7 +432,8 @@ def history(
 
     Each sub-folder of ROOT named like a year is validated and ranked as `rank` would;
     a year that does not validate or is incomplete is skipped, and said so on stderr.
-    Exit 1 when no year can be ranked.
+    Exit 1 when no year can be ranked; with --format json or csv, why each year was
+    left out is printed on stdout as validate prints problems.
 
     Example:
 
@@ -456,6 +482,10 @@ def history(
             )
         )
     if not evaluations:
+        if output_format is not OutputFormat.table:
+            # a script that asked for json or csv reads why from stdout, as from any
+            # other refusal; the table run has said it on stderr above
+            print_refusal(_history_refusal(root, near, skipped), language, output_format)
         say(_zh(language, "没有可以排名的年度。", "No year under ROOT can be ranked."))
         raise typer.Exit(EXIT_DATA)
     frame = history_frame(evaluations)
