@@ -495,7 +495,6 @@ def test_verify_missing_and_bad_record() -> None:
 def test_mask_name() -> None:
     assert mask_name("王小明") == "王*明"
     assert mask_name("王明") == "王*"
-    assert mask_name("王") == "王"
     assert mask_name("欧阳小明") == "欧**明"
     assert mask_name("John Smith") == "J*** S****"
     assert mask_name("阿依古丽·买买提") == "阿**丽·买*提"
@@ -503,6 +502,27 @@ def test_mask_name() -> None:
     assert mask_name("李\u3000明") == "李*"  # padding, not two names
     assert mask_name("阿卜杜·热合曼") == "阿*杜·热*曼"
     assert mask_name("王-明") == "王-*"
+
+
+def test_mask_name_hides_a_one_character_name() -> None:
+    """A name of one character was posted in full on the notice (王 -> 王): a
+    two-character name keeps its first character, so a one-character name keeps none.
+    Separators and padding around it stay as they are, as for any other name."""
+    assert mask_name("王") == "*"
+    assert mask_name("J") == "*"
+    assert mask_name("王\u3000") == "*\u3000"  # padded with a full-width space
+    assert mask_name("\u3000王") == "\u3000*"
+    assert mask_name(" 王 ") == " * "
+    assert mask_name("-王") == "-*"
+    assert "王" not in mask_name("王\u3000") + mask_name("\u3000王") + mask_name(" 王 ")
+    # a one-character word among others is an initial, kept like any first character
+    assert mask_name("J Smith") == "J S****"
+    assert mask_name("王-明") == "王-*"
+    # blank names: nothing to hide, and no crash
+    assert mask_name("") == ""
+    assert mask_name("   ") == "   "
+    assert mask_name("\u3000") == "\u3000"
+    assert mask_name(None) == ""  # type: ignore[arg-type]
 
 
 def test_mask_id() -> None:

@@ -936,18 +936,23 @@ def _mask_part(part: str, first: bool = True) -> str:
 
 
 def mask_name(name: str) -> str:
-    """Mask a name for public lists: 王小明 -> 王*明, 王明 -> 王*, 王 -> 王,
+    """Mask a name for public lists: 王小明 -> 王*明, 王明 -> 王*, 王 -> *,
     欧阳小明 -> 欧**明, "John Smith" -> "J*** S****".
 
     Chinese (wide) parts keep their first and, from three characters on, their last
     character; other words keep their first letter. Separators (spaces, ·) are kept.
     Spaces between two Chinese characters are padding, not a separator (clerks write
     李　明 to line two-character names up with three): they are dropped, 李　明 -> 李*,
-    so that no two-character name is posted in full.
+    so that no two-character name is posted in full. A name of one character alone
+    (separators aside) keeps none: 王 -> *, 王　 -> *　.
     """
     text = "" if name is None else str(name)
     text = _WIDE_PADDING.sub("", text)
     pieces = [p for p in _NAME_SEPARATORS.split(text) if p]
+    parts = [p for p in pieces if not _NAME_SEPARATORS.fullmatch(p)]
+    if len(parts) == 1 and len(parts[0]) == 1:
+        # keeping its first character would post the whole name
+        return "".join(piece if _NAME_SEPARATORS.fullmatch(piece) else "*" for piece in pieces)
     masked: list[str] = []
     seen_part = False
     for piece in pieces:
