@@ -549,6 +549,26 @@ def test_a_roster_read_without_its_details_reports_as_one_full_read(
         assert (data.roster["_row"] == at + 1).any()
 
 
+@pytest.mark.parametrize("where", ["first", "second"])
+@pytest.mark.parametrize("extra", [",extra", ",", "," * 3000])
+def test_a_roster_with_a_wider_row_read_without_its_details_reports_as_one_full_read(
+    tmp_path: Path, halves: list[object], where: str, extra: str
+) -> None:
+    """pandas, told which columns to read, lets a row wider than the header pass; the
+    file is then read as a full read reads it (the csv module, or refused as too wide)."""
+    roster, lines = _plain_roster(tmp_path)
+    at = len(lines) // 4 if where == "first" else len(lines) * 3 // 4
+    lines[at] += extra
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    data, problems = _load(tmp_path, roster_details=False)
+    full, full_problems = _load_in_one_process(tmp_path)
+    assert problems == full_problems
+    if full.roster is None:
+        assert data.roster is None and "csv-too-wide" in [p["code"] for p in problems]
+    else:
+        assert_frame_equal(data.roster, _without_details(full.roster))
+
+
 def test_a_roster_read_whole_without_its_details_reports_as_one_full_read(
     tmp_path: Path,
 ) -> None:
@@ -612,7 +632,15 @@ def test_a_broken_roster_tried_in_halves_reads_as_one_read(
     shutil.move(alone / name, tmp_path / "2008" / name)
     split = _load(tmp_path)
     assert halves  # tried
-    _assert_same(split, _load_in_one_process(tmp_path))
+    whole = _load_in_one_process(tmp_path)
+    _assert_same(split, whole)
+    if name == "roster.csv":  # and as validate reads it, without its details
+        data, problems = _load(tmp_path, roster_details=False)
+        assert problems == whole[1]
+        if whole[0].roster is None:
+            assert data.roster is None
+        else:
+            assert_frame_equal(data.roster, _without_details(whole[0].roster))
 
 
 @pytest.mark.parametrize(

@@ -198,6 +198,10 @@ def test_normalise_text_whole_column_shortcut_and_cell_by_cell_agree() -> None:
 )
 def test_body_needs_no_repair_is_what_normalising_each_cell_finds(text: str, plain: bool) -> None:
     assert body_needs_no_repair(text.encode()) is plain
+    # below a title the clerk wrote with full-width brackets and digits
+    titled = "居民名册（２００８年）\n".encode()
+    assert body_needs_no_repair(titled + text.encode(), len(titled)) is plain
+    assert body_needs_no_repair(text.encode() + titled, len(text.encode())) is False
     cells = pd.Series(text.strip().split(","), dtype=object)
     assert (len(normalise_text(cells, from_excel=False)[1]) == 0) is plain
 

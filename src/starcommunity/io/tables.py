@@ -968,15 +968,20 @@ def body_without(
     for the others, the most of a roster's read (its names, households and compounds).
     None unless leaving them out changes nothing else: their cells need no repair to
     warn about (body_needs_no_repair), and no row is blank, a repeated header or a
-    closing one, which whole rows decide."""
+    closing one, which whole rows decide, nor wider than the grid."""
     kept = sorted(i for i, name in mapping.items() if name not in unread)
     if len(kept) == len(mapping) or grid.may_have_closing_rows or start is None:
         return None
     assert grid.text is not None
-    if not body_needs_no_repair(grid.text[start:]):
+    if not body_needs_no_repair(grid.text, start):
         return None
     body = read(kept)
     if body is None or blank_rows(body).any():
+        return None
+    # Told which columns to read, pandas no longer refuses a row wider than the grid,
+    # which a full read turns to the csv module for (or refuses as csv-too-wide): more
+    # separators than rows of the grid's width hold tell of one.
+    if grid.text.count(grid.delimiter.encode(), start) > (grid.width - 1) * len(body):
         return None
     kept_mapping = {i: name for i, name in mapping.items() if i in body}
     if repeated_header_rows(body, grid.cells.loc[header_row], kept_mapping):
@@ -1006,14 +1011,16 @@ def line_start(text: bytes, row: int) -> int | None:
 _NFKC_BYTES = bytes(byte for byte in range(256) if byte < 0xC0 or 0xE4 <= byte <= 0xE9)
 
 
-def body_needs_no_repair(text: bytes) -> bool:
-    """No cell of this CSV text (UTF-8 bytes) is changed by NFKC, so none gets a
-    text-normalised warning: the text as a whole is NFKC (its cells are, then: the
-    separators and line ends between them start no combining sequence)."""
-    if not text.translate(None, _NFKC_BYTES):
+def body_needs_no_repair(text: bytes, start: int = 0) -> bool:
+    """No cell of this CSV text (UTF-8 bytes) from byte `start` on is changed by NFKC,
+    so none gets a text-normalised warning: that text as a whole is NFKC (its cells are,
+    then: the separators and line ends between them start no combining sequence)."""
+    # the bytes outside _NFKC_BYTES of the whole text, less those of the rows above
+    # (a title's full-width brackets): a slice of the whole would copy a roster of 400 MB
+    if len(text.translate(None, _NFKC_BYTES)) == len(text[:start].translate(None, _NFKC_BYTES)):
         return True
     try:
-        return unicodedata.is_normalized("NFKC", text.decode("utf-8"))
+        return unicodedata.is_normalized("NFKC", text[start:].decode("utf-8"))
     except UnicodeDecodeError:
         return False
 

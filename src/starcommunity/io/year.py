@@ -597,7 +597,8 @@ def _read_text_kind(
             return tables
         # not cut: the grid read lazily is read whole, as any other, not the file again
     if grids is None:
-        grids = read_grids(path, path.name, report)
+        # lazily when columns may be left out: only a body read later can leave them
+        grids = read_grids(path, path.name, report, lazy=bool(unread))
     tables = _tables(grids, kind, report, data, sheet_folder=False, unread=unread)
     read(path.name, path)
     _text_columns_all(tables, columns, report)
