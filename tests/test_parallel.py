@@ -499,8 +499,8 @@ def _plain_roster(root: Path) -> tuple[Path, list[str]]:
     return roster, roster.read_text(encoding="utf-8-sig").splitlines()
 
 
-def _without_details(frame: Any) -> Any:
-    return frame.drop(columns=sorted(year_module.ROSTER_DETAILS))
+def _without_details(frame: Any, details: frozenset[str] = year_module.ROSTER_DETAILS) -> Any:
+    return frame.drop(columns=sorted(details))
 
 
 # a change to one line, and whether the half holding it is then read in full
@@ -528,18 +528,18 @@ def test_a_roster_read_without_its_details_reports_as_one_full_read(
     tmp_path: Path, halves: list[object], change: str, where: str
 ) -> None:
     """validate and rank do not read the roster's names, households and compounds
-    (roster_details=False) where leaving them out changes nothing else: the problems
+    (people_details=False) where leaving them out changes nothing else: the problems
     are those of a full read in one process, and the other columns the same."""
     roster, lines = _plain_roster(tmp_path)
     at = len(lines) // 4 if where == "first" else len(lines) * 3 // 4
     transform, read_in_full = ROSTER_CHANGES[change]
     lines[at] = transform(lines[at])
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    data, problems = _load(tmp_path, roster_details=False)
+    data, problems = _load(tmp_path, people_details=False)
     full, full_problems = _load_in_one_process(tmp_path)
     assert problems == full_problems
     assert_frame_equal(data.roster, _without_details(full.roster))
-    assert_frame_equal(data.reps, full.reps)
+    assert_frame_equal(data.reps, _without_details(full.reps, year_module.REPS_DETAILS))
     assert halves[0] is not None  # cut in two
     read_without = ["name" not in table.frame for table in halves[0]]  # type: ignore[attr-defined]
     assert read_without == [not (read_in_full and where == half) for half in ("first", "second")]
@@ -560,7 +560,7 @@ def test_a_roster_with_a_wider_row_read_without_its_details_reports_as_one_full_
     at = len(lines) // 4 if where == "first" else len(lines) * 3 // 4
     lines[at] += extra
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    data, problems = _load(tmp_path, roster_details=False)
+    data, problems = _load(tmp_path, people_details=False)
     full, full_problems = _load_in_one_process(tmp_path)
     assert problems == full_problems
     if full.roster is None:
@@ -577,7 +577,7 @@ def test_a_roster_read_whole_without_its_details_reports_as_one_full_read(
     roster, lines = _plain_roster(tmp_path)
     lines[len(lines) // 2] += ',"a, b"'
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
-    data, problems = _load(tmp_path, roster_details=False)
+    data, problems = _load(tmp_path, people_details=False)
     full, full_problems = _load_in_one_process(tmp_path)
     assert problems == full_problems
     assert_frame_equal(data.roster, _without_details(full.roster))
@@ -634,13 +634,16 @@ def test_a_broken_roster_tried_in_halves_reads_as_one_read(
     assert halves  # tried
     whole = _load_in_one_process(tmp_path)
     _assert_same(split, whole)
-    if name == "roster.csv":  # and as validate reads it, without its details
-        data, problems = _load(tmp_path, roster_details=False)
-        assert problems == whole[1]
-        if whole[0].roster is None:
-            assert data.roster is None
-        else:
-            assert_frame_equal(data.roster, _without_details(whole[0].roster))
+    # and as validate reads it, without the details only the draw uses
+    data, problems = _load(tmp_path, people_details=False)
+    assert problems == whole[1]
+    kind = name.removesuffix(".csv")
+    frame, full_frame = getattr(data, kind), getattr(whole[0], kind)
+    if full_frame is None:
+        assert frame is None
+    else:
+        details = {"roster": year_module.ROSTER_DETAILS, "reps": year_module.REPS_DETAILS}
+        assert_frame_equal(frame, _without_details(full_frame, details[kind]))
 
 
 @pytest.mark.parametrize(

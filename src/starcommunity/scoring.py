@@ -518,7 +518,7 @@ def try_evaluate(
     from starcommunity.validate import validate_while
 
     try:
-        data, report = load_year(root, year, roster_details=False)
+        data, report = load_year(root, year, people_details=False)
     except YearFolderMissing:
         return None, SKIP_MISSING
     evaluation = validate_while(data, report, lambda: evaluate(data, previous))

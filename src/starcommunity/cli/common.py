@@ -174,12 +174,12 @@ def load_year_or_exit(
     scores: bool = True,
     quiet: bool = False,
     lang: str = "en",
-    roster_details: bool = True,
+    people_details: bool = True,
 ) -> tuple[YearData, Report]:
     """Read a year folder; a progress bar on stderr while many megabytes are read.
 
     The bar shows only on a terminal, and never with `quiet` (or --quiet, see QuietOption).
-    Commands that do not draw pass `roster_details=False` (see load_year).
+    Commands that do not draw pass `people_details=False` (see load_year).
     """
     from starcommunity.io.year import YearFolderMissing, load_year
 
@@ -188,7 +188,7 @@ def load_year_or_exit(
     try:
         with reading_progress(quiet=quiet) as progress:
             return load_year(
-                root, year, scores=scores, progress=progress, roster_details=roster_details
+                root, year, scores=scores, progress=progress, people_details=people_details
             )
     except YearFolderMissing:
         fail_usage(

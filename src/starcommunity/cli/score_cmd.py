@@ -170,7 +170,7 @@ def score(
     from starcommunity.validate import validate_while
 
     language = resolve_lang(lang)
-    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language, roster_details=False)
+    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language, people_details=False)
     evaluation = validate_while(data, report, lambda: evaluate(data))
     if blocking_errors(report, data.scheme).problems:
         _fail_with_report(report, language, output_format)
@@ -333,7 +333,7 @@ def rank(
                 _zh(language, "此版本无法写出Excel报告。", "This build cannot write Excel reports.")
             )
             raise typer.Exit(EXIT_DATA) from None
-    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language, roster_details=False)
+    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language, people_details=False)
     if output is not None:
         # not over any year's inputs, nor into any year's sheets/ (it would be read
         # as a score sheet next time)

@@ -49,7 +49,7 @@ def validate(
     from starcommunity.validate import validate_while
 
     language = resolve_lang(lang)
-    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language, roster_details=False)
+    data, report = load_year_or_exit(root, year, quiet=quiet, lang=language, people_details=False)
     validate_while(data, report, lambda: None)  # its two halves on two cores
     if output_format is OutputFormat.json:
         write_json(report.to_dict(language))

@@ -1131,13 +1131,14 @@ def load_year(
     *,
     scores: bool = True,
     progress: Progress | None = None,
-    roster_details: bool = True,
+    people_details: bool = True,
 ) -> tuple[YearData, Report]:
     """Read every file of ROOT/YEAR. Raises YearFolderMissing only for a missing folder.
 
-    Without `roster_details` (validating and ranking need none), the roster has no
-    name, household or compound columns. They are still looked at for what a reading
-    warns about, and a large roster is then read about a third faster (make_table).
+    Without `people_details` (validating and ranking need none), the roster has no
+    name, household or compound columns, and the representatives no order or name
+    (ROSTER_DETAILS, REPS_DETAILS). They are still looked at for what a reading warns
+    about, and a large roster is then read about a third faster (make_table).
 
     `progress`, when given, is called after each file read with the file's name, the
     bytes read so far and the bytes of every input file of the year (a progress bar).
@@ -1180,7 +1181,7 @@ def load_year(
     try:
         # while the child reads the sheets: a file larger than all of them is the long
         # pole, worth cutting in two (_read_text_kind)
-        _read_people_and_flags(folder, report, data, read, sheets.child_bytes, roster_details)
+        _read_people_and_flags(folder, report, data, read, sheets.child_bytes, people_details)
         if scores:
             data.scores = sheets.finish(report, read)
     except BaseException:
@@ -1227,8 +1228,10 @@ def _name_unsaved_formulas(folder: Path, report: Report) -> None:
             report.problems[position] = replace(problem, params=tuple(sorted(params)))
 
 
-# what only the draw reads of the roster (load_year's roster_details)
+# what only the draw, the forms and the notice read of the roster and the
+# representatives (load_year's people_details)
 ROSTER_DETAILS = frozenset(("name", "household", "compound"))
+REPS_DETAILS = frozenset(("order", "name"))
 
 
 def _read_people_and_flags(
@@ -1237,12 +1240,12 @@ def _read_people_and_flags(
     data: YearData,
     read: _BytesRead,
     busy_bytes: int = 0,
-    roster_details: bool = True,
+    people_details: bool = True,
 ) -> None:
     """The roster, the representatives and the disqualification flags; `busy_bytes` of
     score sheets are read meanwhile by another process."""
     columns = ["community_id", "resident_id", "name", "household", "compound", "eligible"]
-    details = frozenset() if roster_details else ROSTER_DETAILS
+    details = frozenset() if people_details else ROSTER_DETAILS
     tables = _read_text_kind(folder, "roster", columns, report, data, read, busy_bytes, details)
     if tables:
         roster = _concat(tables, [column for column in columns if column not in details])
@@ -1250,9 +1253,10 @@ def _read_people_and_flags(
         data.roster = roster
 
     columns = ["community_id", "order", "resident_id", "name", "role"]
-    tables = _read_text_kind(folder, "reps", columns, report, data, read, busy_bytes)
+    details = frozenset() if people_details else REPS_DETAILS
+    tables = _read_text_kind(folder, "reps", columns, report, data, read, busy_bytes, details)
     if tables:
-        reps = _concat(tables, columns)
+        reps = _concat(tables, [column for column in columns if column not in details])
         roles = _object_series(
             map_distinct(reps["role"], lambda d: [ROLE_ALIASES.get(header_key(r)) for r in d]),
             reps.index,
