@@ -105,11 +105,28 @@ def slow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tup
     return str(request.param), claimed
 
 
+@pytest.fixture
+def child_results(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """What each child sent; None for one that failed (its share is then read again by
+    the parent, to the same result: only this tells that the child's share was used)."""
+    results: list[object] = []
+    real = forked.ForkedJob.collect
+
+    def collect(self: forked.ForkedJob) -> list[Any] | None:
+        sent = real(self)
+        results.append(sent)
+        return sent
+
+    monkeypatch.setattr(forked.ForkedJob, "collect", collect)
+    return results
+
+
 def test_a_forked_read_equals_a_single_process_read(
-    forks: list[int], slow: tuple[str, list[int]]
+    forks: list[int], slow: tuple[str, list[int]], child_results: list[object]
 ) -> None:
     _assert_same(_load(SAMPLES), _load_in_one_process(SAMPLES))
     assert len(forks) == 1
+    assert None not in child_results
     side, claimed = slow
     files = len(year_module.sheet_files(SAMPLES / "2008"))
     if side == "child":
@@ -356,6 +373,7 @@ def test_small_csv_files_read_as_one_batch_equal_each_read_alone(
 def test_runs_of_small_files_read_by_both_processes_equal_a_single_read(
     forks: list[int],
     slow: tuple[str, list[int]],
+    child_results: list[object],
     file_per_community: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -369,6 +387,7 @@ def test_runs_of_small_files_read_by_both_processes_equal_a_single_read(
     monkeypatch.setattr(year_module, "RUN_BYTES", sum(p.stat().st_size for p in paths) // 5)
     _assert_same(_load(root), _load_in_one_process(root))
     assert len(forks) == 1
+    assert child_results and None not in child_results
 
 
 def test_sheet_files_are_cut_into_runs_in_order() -> None:
