@@ -6,6 +6,7 @@ tests lower the threshold to 0 and compare each load with a run where forking is
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import pickle
@@ -13,11 +14,14 @@ import random
 import shutil
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from starcommunity import validate as validate_module
@@ -712,3 +716,264 @@ def test_a_roster_smaller_than_the_sheets_read_meanwhile_is_read_whole(
     year_module._read_people_and_flags(folder, Report(), data, read, busy_bytes=sheets)
     assert halves == []
     assert data.roster is not None and len(data.roster) > 2000
+
+
+# ----------------------- read without details: what a full read does that it must too
+
+
+def _lean_as_full(root: Path, kind: str = "roster", scores: bool = True) -> None:
+    """load_year without the people's details gives the problems of one full read in
+    one process, and the same frame but for the columns left out."""
+    data, problems = _load(root, people_details=False, scores=scores)
+    os.environ["STARCOMMUNITY_NO_FORK"] = "1"
+    try:
+        full, full_problems = _load(root, scores=scores)
+    finally:
+        del os.environ["STARCOMMUNITY_NO_FORK"]
+    assert problems == full_problems
+    details = {"roster": year_module.ROSTER_DETAILS, "reps": year_module.REPS_DETAILS}[kind]
+    frame, full_frame = getattr(data, kind), getattr(full, kind)
+    if full_frame is None:
+        assert frame is None
+    else:
+        assert frame is not None
+        assert_frame_equal(frame, _without_details(full_frame, details))
+
+
+def _people_lines(root: Path, kind: str) -> tuple[Path, list[str]]:
+    shutil.copytree(SAMPLES / "2008", root / "2008")
+    path = root / "2008" / f"{kind}.csv"
+    return path, path.read_text(encoding="utf-8-sig").splitlines()
+
+
+def _write(path: Path, lines: list[str], newline: str = "\n") -> None:
+    path.write_bytes((newline.join(lines) + newline).encode("utf-8-sig"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="body_needs_no_repair looks at the file's text, in which the closing quote "
+    "parts the combining sequence; pandas drops the quote, so the cell is e + U+0301 "
+    "(or Hangul L + V), which NFKC composes: a full read warns text-normalised, a read "
+    "without the names does not",
+)
+@pytest.mark.parametrize("kind", ["roster", "reps"])
+@pytest.mark.parametrize("name", ['"e"\u0301', '"\u1100"\u1161'], ids=["e-acute", "hangul"])
+def test_a_name_whose_quote_parts_a_combining_sequence_warns_as_a_full_read(
+    tmp_path: Path, kind: str, name: str
+) -> None:
+    path, lines = _people_lines(tmp_path, kind)
+    at = len(lines) // 2
+    cells = lines[at].split(",")
+    cells[2 if kind == "roster" else 3] = name  # 姓名 / name
+    lines[at] = ",".join(cells)
+    _write(path, lines)
+    _lean_as_full(tmp_path, kind)
+
+
+def _short_rows_and_a_wide_one(lines: list[str], change: str) -> None:
+    """Rows with fewer separators than the header beside one with more: their sum is
+    what rows of the grid's width hold, so body_without's count does not tell."""
+    if change == "too wide":  # a full read refuses it as csv-too-wide
+        for at in range(300, 800):
+            lines[at] = ",".join(lines[at].split(",")[:2])
+        lines[2500] += "," * 2000
+        return
+    if change == "lone CR":  # pandas ends a row there, the csv module refuses it
+        cells = lines[700].split(",")
+        lines[700] = ",".join(cells[:3]) + "\r," + ",".join(cells[3:])
+    else:  # "long name": beyond the csv module's field limit (131072)
+        cells = lines[300].split(",")
+        cells[2] = "x" * 140_000
+        lines[300] = ",".join(cells)
+        lines[500] = ",".join(lines[500].split(",")[:5])
+    lines[2000] += ",extra"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="body_without counts separators to tell a row wider than the grid, but "
+    "shorter rows (or a row cut in two by a lone CR) make up for it: pandas told which "
+    "columns to read takes the wide row, where a full read hands the file to the csv "
+    "module, which refuses it (csv-too-wide, or unreadable-file)",
+)
+@pytest.mark.parametrize("where", ["whole", "halves"])
+@pytest.mark.parametrize("change", ["too wide", "lone CR", "long name"])
+def test_a_wide_row_beside_short_ones_read_without_details_reports_as_one_full_read(
+    tmp_path: Path, request: pytest.FixtureRequest, change: str, where: str
+) -> None:
+    if where == "halves":
+        request.getfixturevalue("halves")
+    roster, lines = _plain_roster(tmp_path)
+    _short_rows_and_a_wide_one(lines, change)
+    _write(roster, lines)
+    _lean_as_full(tmp_path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="read lazily (as it now is without details), the roster's first rows come "
+    "from _head_from_sample, whose lines str.splitlines also cut at U+2028, FF, NEL "
+    "or RS, where pandas does not: the header is taken one row too low, and the body, "
+    "read below it, loses the first resident",
+)
+@pytest.mark.parametrize("mark", ["\u2028", "\x0c", "\x85", "\x1e"], ids=repr)
+def test_a_title_holding_a_line_separator_read_without_details_keeps_every_row(
+    tmp_path: Path, mark: str
+) -> None:
+    roster, lines = _plain_roster(tmp_path)
+    _write(roster, [f"星光社区{mark}居民名册", *lines])
+    _lean_as_full(tmp_path)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the same title read lazily: validate loses the roster's first resident and "
+    "reports the representative drawn from it as not in the roster",
+)
+def test_validate_json_is_the_same_whatever_line_separator_a_roster_title_holds(
+    tmp_path: Path,
+) -> None:
+    outputs = []
+    for title in ("星光社区居民名册", "星光社区\u2028居民名册"):
+        root = tmp_path / str(len(outputs))
+        roster, lines = _plain_roster(root)
+        first = next(n for n, line in enumerate(lines) if ",NMF01-0053," in line)  # a rep
+        lines.insert(1, lines.pop(first))
+        _write(roster, [title, *lines])
+        result = run("validate", "--root", root, "--year", "2008", "--format", "json", "-q")
+        outputs.append((result.exit_code, json.loads(result.stdout)))
+    assert outputs[1] == outputs[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="csv_body_part gives pandas the bytes from the second half's first line on, "
+    "and pandas drops a BOM (U+FEFF) at the start of what it reads: the half's first "
+    "community ID loses it, kept by one read of the file (true of a split read with "
+    "details too)",
+)
+def test_a_bom_starting_the_second_half_reads_as_one_full_read(
+    tmp_path: Path, halves: list[object]
+) -> None:
+    roster, lines = _plain_roster(tmp_path)
+    text = ("\n".join(lines) + "\n").encode()
+    start = year_module._halfway_line(text)
+    assert start is not None
+    at = text.count(b"\n", 0, start)  # the index of the line starting there
+    lines[at] = "\ufeff" + lines[at]
+    _write(roster, lines)
+    assert year_module._halfway_line(("\n".join(lines) + "\n").encode()) == start
+    _lean_as_full(tmp_path)
+    assert halves[0] is not None  # cut in two
+
+
+# Pieces of cells a clerk's or a careless export's roster may hold: CJK and other
+# scripts, what NFKC changes (full-width, compatibility ideographs, radicals, ligatures,
+# spaces), combining marks and Hangul jamo, quotes, formula guards, separators and line
+# ends of every kind, a BOM, and the words of headers and closing rows.
+_PIECES = [
+    *"王明〇·😀가eх1",  # (х: Cyrillic)
+    *"\u0301\u0338\u1100\u1161\u200b\ufeff\uf900\u2f00\u2e80ﬁ\u00bd\u00a0\u3000",
+    *("１２", "ＮＭＦ０１", "NMF01", "是", "否", "合计", "注：", "制表人", "社区编号", "姓名"),
+    *('"', '""', "'", "'=", "'-", "=", " ", "\t", ";", ",", "\\", "\x1a", "\x7f"),
+    *("\r", "\r\n", "\n", "\u2028", "\x85", "\x0c", ""),
+]
+# and a few pieces often together: a quoted field's end before a combining mark...
+_DENSE = ['"', '"e"', "e", "\u0301", "\u1100", "\u1161", "王", "\r", "\ufeff", "\u2028"]
+_cells = st.one_of(
+    st.lists(st.sampled_from(_PIECES), max_size=4),
+    st.lists(st.sampled_from(_DENSE), max_size=3),
+).map("".join)
+
+
+def _sample_lines(kind: str) -> list[str]:
+    return (SAMPLES / "2008" / f"{kind}.csv").read_text(encoding="utf-8-sig").splitlines()
+
+
+def _row_from(base: list[str], header: str) -> st.SearchStrategy[str]:
+    """A row of the people's files: `base` with a cell changed, cut short or made wider,
+    or cells of the pieces, or a blank, repeated header or closing row."""
+    return st.one_of(
+        st.tuples(st.integers(0, len(base) - 1), _cells).map(
+            lambda change: ",".join(
+                change[1] if i == change[0] else cell for i, cell in enumerate(base)
+            )
+        ),
+        st.lists(_cells, min_size=1, max_size=8).map(",".join),
+        st.integers(1, len(base) - 1).map(lambda n: ",".join(base[:n])),
+        st.tuples(st.integers(1, 3), _cells).map(
+            lambda extra: ",".join(base) + "," * extra[0] + extra[1]
+        ),
+        st.sampled_from(["", ",,,,,", " ", header, "合计,3人,,,,"]),
+    )
+
+
+@st.composite
+def _people_text(draw: st.DrawFn, kind: str) -> tuple[str, str, str]:
+    """A roster's or representatives' text: their first 150 lines with a few rows
+    changed or put in, maybe a title above; with its separator and encoding."""
+    lines = _sample_lines(kind)
+    body = lines[1:150]
+    for _ in range(draw(st.integers(1, 6))):
+        base = draw(st.sampled_from(lines[1:150])).split(",")
+        row = draw(_row_from(base, lines[0].lstrip("\ufeff")))
+        body.insert(draw(st.integers(0, len(body))), row)
+    titles = draw(
+        st.lists(st.sampled_from(["星光社区居民名册", "（２００８年）", '"名册\n2008"', ""]))
+    )
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = newline.join([*titles[:2], lines[0].lstrip("\ufeff"), *body]) + newline
+    delimiter = draw(st.sampled_from([",", ",", "\t", ";"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-8-sig", "gb18030", "utf-16"]))
+    return text.replace(",", delimiter), delimiter, encoding
+
+
+def _known_divergence(text: str, delimiter: str) -> bool:
+    """The texts of the xfail tests above, each read otherwise without details."""
+    # a quote before a combining mark or a Hangul vowel or final
+    if any(
+        unicodedata.combining(after) or "\u1160" <= after <= "\u11ff"
+        for before, after in itertools.pairwise(text)
+        if before == '"'
+    ):
+        return True
+    # a BOM starting a line (the second half's first, maybe)
+    if "\n\ufeff" in text:
+        return True
+    # a row wider than the header beside a shorter one or a lone CR
+    rows = text.replace("\r\n", "\n").split("\n")
+    header = next(n for n, row in enumerate(rows) if "社区编号" in row or "community_id" in row)
+    widths = [row.count(delimiter) for row in rows[header:] if row]
+    wide = any(width > widths[0] for width in widths)
+    lone_cr = "\r" in text.replace("\r\n", "")
+    return wide and (lone_cr or any(width < widths[0] for width in widths))
+
+
+_LEAN_EXAMPLES = int(os.environ.get("LEAN_EXAMPLES", "40"))
+
+
+@pytest.mark.parametrize("where", ["whole", "halves"])
+@pytest.mark.parametrize("kind", ["roster", "reps"])
+@settings(
+    max_examples=_LEAN_EXAMPLES,
+    deadline=None,
+    derandomize="LEAN_RANDOM" not in os.environ,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_roster_or_reps_text_read_without_details_reports_as_one_full_read(
+    tmp_path: Path, request: pytest.FixtureRequest, kind: str, where: str, data: st.DataObject
+) -> None:
+    """Differential: whatever the text, the read without the people's details gives
+    the problems and other columns of one full read in one process (LEAN_EXAMPLES and
+    LEAN_RANDOM search further)."""
+    if where == "halves":
+        request.getfixturevalue("halves")
+    path = tmp_path / "2008" / f"{kind}.csv"
+    if not path.exists():
+        shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
+    text, delimiter, encoding = data.draw(_people_text(kind))
+    assume(not _known_divergence(text, delimiter))
+    path.write_bytes(text.encode(encoding))
+    _lean_as_full(tmp_path, kind, scores=False)  # the sheets are read apart
