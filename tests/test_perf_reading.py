@@ -538,13 +538,17 @@ def test_a_small_csv_read_whole_by_the_csv_module_is_what_pandas_reads(
         grid = tables._read_csv(path, "small.csv", report, lazy=True)
     # lines with more tabs or semicolons than commas are read so, and say so
     assert [p.code for p in report.problems] in ([], ["csv-delimiter"])
-    assert grid is not None and not grid.partial
+    assert grid is not None
+    quoted = quote_at is not None and quote_at < len(lines)
+    # a quote may make a field span lines: with more lines than the header search
+    # reads, pandas then reads the head alone, and the body later
+    assert not grid.partial or (quoted and len(text.splitlines()) > tables.HEADER_SEARCH_ROWS)
     sample = text.splitlines()
     delimiter = tables._delimiter(sample)
     width = max(len(row) for row in tables._csv_rows(sample, delimiter))
     expected = tables._csv_cells(text.encode(), width, sep=delimiter)
     expected.index = range(1, len(expected) + 1)
-    pd.testing.assert_frame_equal(grid.cells, expected)
+    pd.testing.assert_frame_equal(grid.full_cells(report), expected)
 
 
 def test_repeated_text_shares_one_object_per_value_once() -> None:

@@ -235,13 +235,16 @@ def _read_csv(path: Path, display: str, report: Report, *, lazy: bool = False) -
             **lazily,
         )
 
-    if len(payload) <= 1 << 20 and len(sample) < HEADER_SEARCH_ROWS * 4:
+    # str.splitlines also ends a line at U+2028, FF, NEL...: pandas does not, so the
+    # sample's lines are the rows pandas reads only where none of them is in it
+    rows_sampled = not any(mark in head for mark in _OTHER_LINE_BREAKS)
+    if rows_sampled and len(payload) <= 1 << 20 and len(sample) < HEADER_SEARCH_ROWS * 4:
         # the sample is the whole file: a clerk's small sheet needs no pandas parse
         whole = _head_from_sample(sample, sample_rows, width, whole=True)
         if whole is not None:
             return grid(whole)
     if lazy:
-        head = _head_from_sample(sample, sample_rows, width)
+        head = _head_from_sample(sample, sample_rows, width) if rows_sampled else None
         if head is None:
             head = _csv_cells(payload, width, rows=HEADER_SEARCH_ROWS + 1, sep=delimiter)
         if head is not None and len(head) > HEADER_SEARCH_ROWS:
@@ -287,16 +290,17 @@ def _head_from_sample(
 ) -> pd.DataFrame | None:
     """The first rows of a CSV as pandas would read them, from the csv module's rows of
     the sample already split (a pandas call per file costs about 2 ms); with `whole`,
-    the sample is the whole file and all of its rows are wanted. None when the head is
-    not plain: a quote (a field may span lines) or another line break, or too few
-    complete lines in the sample."""
+    the sample is the whole file and all of its rows are wanted. The sample's lines
+    must be pandas' rows (split at no other line break: the caller looks). None when
+    the head is not plain: a quote (a field may span lines), or too few complete lines
+    in the sample."""
     import pandas as pd
 
     count = len(sample) if whole else HEADER_SEARCH_ROWS + 1
     if (not whole and len(sample) <= count) or len(rows) != len(sample):
         return None  # the last line of a sample may be cut short
     head = sample[:count]
-    if any('"' in line or not _OTHER_LINE_BREAKS.isdisjoint(line) for line in head):
+    if any('"' in line for line in head):
         return None
     return pd.DataFrame(
         [row + [""] * (width - len(row)) for row in rows[:count]],
@@ -966,27 +970,53 @@ def body_without(
     """The body of a lazily read CSV from byte `start` on, as `read` reads the columns
     it is given: the mapped columns but those in `unread`. pandas then makes no strings
     for the others, the most of a roster's read (its names, households and compounds).
-    None unless leaving them out changes nothing else: their cells need no repair to
-    warn about (body_needs_no_repair), and no row is blank, a repeated header or a
-    closing one, which whole rows decide, nor wider than the grid."""
+    None unless leaving them out changes nothing else: no cell is quoted, the cells need
+    no repair to warn about (body_needs_no_repair), and no row is blank, a repeated
+    header or a closing one, which whole rows decide, nor wider than the grid."""
     kept = sorted(i for i, name in mapping.items() if name not in unread)
     if len(kept) == len(mapping) or grid.may_have_closing_rows or start is None:
         return None
     assert grid.text is not None
-    if not body_needs_no_repair(grid.text, start):
+    # a quoted cell's text is not the file's (a quote may part e from its accent)
+    if grid.text.find(b'"', start) >= 0 or not body_needs_no_repair(grid.text, start):
+        return None
+    # Told which columns to read, pandas no longer refuses a row wider than the grid,
+    # which a full read hands to the csv module (which may refuse the file)
+    if most_separators_in_a_line(grid.text, start, grid.delimiter) > grid.width - 1:
         return None
     body = read(kept)
     if body is None or blank_rows(body).any():
-        return None
-    # Told which columns to read, pandas no longer refuses a row wider than the grid,
-    # which a full read turns to the csv module for (or refuses as csv-too-wide): more
-    # separators than rows of the grid's width hold tell of one.
-    if grid.text.count(grid.delimiter.encode(), start) > (grid.width - 1) * len(body):
         return None
     kept_mapping = {i: name for i, name in mapping.items() if i in body}
     if repeated_header_rows(body, grid.cells.loc[header_row], kept_mapping):
         return None
     return body
+
+
+def most_separators_in_a_line(text: bytes, start: int, separator: str) -> int:
+    """The most separators (one ASCII character) any line of the UTF-8 text from byte
+    `start` on holds: a row's fields less one, or more where a lone CR parts a line
+    into rows. Counted a block at a time, so that a roster of 400 MB takes no more
+    than a few blocks' memory."""
+    import numpy as np
+
+    data = np.frombuffer(text, dtype=np.uint8)
+    mark = ord(separator)
+    most = running = 0  # running: the separators of the line the block ends in
+    for at in range(start, len(data), _SEPARATOR_BLOCK):
+        block = data[at : at + _SEPARATOR_BLOCK]
+        ends = np.flatnonzero(block == 10)
+        separators = np.flatnonzero(block == mark)
+        if not len(ends):
+            running += len(separators)
+            continue
+        before = np.searchsorted(separators, ends)  # the separators before each line end
+        most = max(most, running + int(before[0]), int(np.diff(before).max(initial=0)))
+        running = len(separators) - int(before[-1])
+    return max(most, running)
+
+
+_SEPARATOR_BLOCK = 1 << 24
 
 
 def line_start(text: bytes, row: int) -> int | None:

@@ -7,6 +7,7 @@ how they are written, and it keeps a nation-sized year small in memory.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import math
 import re
@@ -695,12 +696,15 @@ def _read_in_halves(
 def _halfway_line(text: bytes) -> int | None:
     """Where the first line after about the middle of a CSV starts, if lines are rows:
     no quote (a quoted field may hold a line break) and no lone CR (pandas ends a row
-    there too)."""
+    there too), and that line starts with no BOM (pandas drops one that starts what it
+    reads, where one read of the file keeps it in the cell)."""
     if b'"' in text or text.count(b"\r") != text.count(b"\r\n"):
         return None
     # a little past the middle: the child also packs its half to send it
     end = text.find(b"\n", len(text) * 11 // 20)
-    return end + 1 if 0 <= end < len(text) - 1 else None
+    if not 0 <= end < len(text) - 1 or text.startswith(codecs.BOM_UTF8, end + 1):
+        return None
+    return end + 1
 
 
 def _tables(
