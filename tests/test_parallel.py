@@ -279,12 +279,141 @@ def test_a_failure_in_the_parent_stops_and_reaps_the_child(
     def broken(*args: Any) -> None:
         raise RuntimeError("a bug while reading the roster")
 
-    monkeypatch.setattr(year_module, "_read_people_and_flags", broken)
+    monkeypatch.setattr(year_module, "_read_people", broken)
     with pytest.raises(RuntimeError):
         load_year(SAMPLES, "2008")
     assert len(forks) == 1
     with pytest.raises(ChildProcessError):  # already reaped: no zombie, no orphan
         os.waitpid(forks[0], os.WNOHANG)
+
+
+# ------------------- the roster read and checked in the sheet child (load_year's check_people)
+
+
+@pytest.fixture
+def people_beside(forks: list[int], monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Read and check the roster and reps in the sheet child at any size; the list holds
+    what the parent took in of each load (None: the child failed, read here instead)."""
+    monkeypatch.setattr(year_module, "PEOPLE_BESIDE_MIN_BYTES", 0)
+    parts: list[object] = []
+    real = year_module._people_read_apart
+
+    def recording(*args: Any) -> None:
+        parts.append(args[4])
+        real(*args)
+
+    monkeypatch.setattr(year_module, "_people_read_apart", recording)
+    return parts
+
+
+def _validated(root: Path, **kwargs: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """load_year as validate calls it, then validate_year: the data and every problem."""
+    from starcommunity.validate import check_people, validate_year
+
+    data, report = load_year(
+        root, "2008", people_details=False, check_people=check_people, **kwargs
+    )
+    return data, [p.to_dict() for p in validate_year(data, report).problems]
+
+
+def _validated_in_one_process(root: Path) -> tuple[Any, list[dict[str, Any]]]:
+    os.environ["STARCOMMUNITY_NO_FORK"] = "1"
+    try:
+        return _validated(root)
+    finally:
+        del os.environ["STARCOMMUNITY_NO_FORK"]
+
+
+def _people_with_problems(root: Path) -> Path:
+    """samples/2008 with problems read in the roster (an eligibility that is no yes or
+    no), in reps (a role that is none, a rep twice) and in the flags (full-width text),
+    so that the order of the reading's and the checks' problems shows."""
+    shutil.copytree(SAMPLES / "2008", root / "2008")
+    folder = root / "2008"
+    roster = (folder / "roster.csv").read_text(encoding="utf-8-sig").splitlines()
+    roster[5] = ",".join([*roster[5].split(",")[:5], "maybe"])
+    roster.append(roster[9])  # a resident listed twice
+    _write(folder / "roster.csv", roster)
+    reps = (folder / "reps.csv").read_text(encoding="utf-8-sig").splitlines()
+    reps[3] = reps[3].replace(",rep", ",boss")
+    reps.append(reps[4])
+    _write(folder / "reps.csv", reps)
+    flags = (folder / "flags.csv").read_text(encoding="utf-8-sig").splitlines()
+    flags.append(flags[1].replace("NMF", "ＮＭＦ"))
+    _write(folder / "flags.csv", flags)
+    return root
+
+
+def test_a_roster_checked_in_the_child_validates_as_one_process(
+    people_beside: list[object], tmp_path: Path
+) -> None:
+    root = _people_with_problems(tmp_path)
+    data, problems = _validated(root)
+    assert len(people_beside) == 1 and people_beside[0] is not None  # the child's work
+    assert data.roster is None and data.people_checked is not None
+    single, expected = _validated_in_one_process(root)
+    assert single.roster is not None and single.people_checked is None
+    assert problems == expected
+    codes = [p["code"] for p in problems]
+    for code in ("bad-eligible", "bad-role", "text-normalised", "duplicate-resident"):
+        assert code in codes
+    # the reading's problems of roster and reps come before the flags', as in one read
+    assert codes.index("bad-role") < max(
+        n for n, p in enumerate(problems) if p["file"] == "flags.csv"
+    )
+    assert_frame_equal(data.reps, single.reps)
+    assert_frame_equal(data.scores, single.scores)
+    assert_frame_equal(data.flags, single.flags)
+    assert data.input_files == single.input_files
+    assert data.paths == single.paths
+    assert data.headers == single.headers
+    assert data.encodings == single.encodings
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_broken_folders_validate_and_rank_the_same_with_the_roster_in_the_child(
+    people_beside: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed: int
+) -> None:
+    shutil.copytree(SAMPLES / "2008", tmp_path / "2008")
+    corrupt_year(tmp_path / "2008", random.Random(seed), count=3)
+    outputs = []
+    for no_fork in ("0", "1"):
+        monkeypatch.setenv("STARCOMMUNITY_NO_FORK", no_fork)
+        for command in ("validate", "rank"):
+            result = run(command, "--root", tmp_path, "--year", "2008", "--format", "json")
+            assert result.exit_code in (0, 1, 2), result.output
+            outputs.append((result.exit_code, result.stdout))
+    assert outputs[:2] == outputs[2:]
+    assert None not in people_beside  # each child did its part
+
+
+def test_a_child_that_dies_reading_the_roster_is_redone_here(
+    people_beside: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    root = _people_with_problems(tmp_path)
+    monkeypatch.setattr(forked.Sender, "part", lambda self, payload: os._exit(3))
+    data, problems = _validated(root)
+    assert people_beside == [None]
+    assert data.roster is not None and data.people_checked is None  # read and checked here
+    single, expected = _validated_in_one_process(root)
+    assert problems == expected
+    assert data.input_files == single.input_files
+
+
+def test_a_roster_is_checked_in_the_child_only_when_large_and_read_whole(
+    forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starcommunity.validate import check_people
+
+    monkeypatch.setattr(year_module, "PEOPLE_BESIDE_MIN_BYTES", 10**9)
+    data, _report = load_year(SAMPLES, "2008", people_details=False, check_people=check_people)
+    assert data.roster is not None and data.people_checked is None
+    monkeypatch.setattr(year_module, "PEOPLE_BESIDE_MIN_BYTES", 0)
+    data, _report = load_year(SAMPLES, "2008", check_people=check_people)  # the draw's read
+    assert data.roster is not None and data.people_checked is None
+    monkeypatch.setattr(year_module, "_cut_in_halves", lambda path, busy_bytes: True)
+    data, _report = load_year(SAMPLES, "2008", people_details=False, check_people=check_people)
+    assert data.roster is not None and data.people_checked is None
 
 
 def test_without_fork_the_sheets_are_read_in_one_process(
@@ -711,7 +840,7 @@ def test_a_roster_smaller_than_the_sheets_read_meanwhile_is_read_whole(
     )
     sheets = folder.stat().st_size + (folder / "roster.csv").stat().st_size
     read = year_module._BytesRead(folder, None, scores=False)
-    year_module._read_people_and_flags(folder, Report(), data, read, busy_bytes=sheets)
+    year_module._read_people(folder, Report(), data, read, busy_bytes=sheets)
     assert halves == []
     assert data.roster is not None and len(data.roster) > 2000
 

@@ -515,10 +515,10 @@ def try_evaluate(
     where a year that cannot be ranked is skipped and said so, not fatal.
     """
     from starcommunity.io.year import YearFolderMissing, load_year
-    from starcommunity.validate import validate_while
+    from starcommunity.validate import check_people, validate_while
 
     try:
-        data, report = load_year(root, year, people_details=False)
+        data, report = load_year(root, year, people_details=False, check_people=check_people)
     except YearFolderMissing:
         return None, SKIP_MISSING
     evaluation = validate_while(data, report, lambda: evaluate(data, previous))

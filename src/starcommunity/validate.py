@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starcommunity.io.headers import header_key
 from starcommunity.io.tables import distinct_values
 from starcommunity.model import FLAGS, GROUPS
-from starcommunity.problems import Report, Severity
+from starcommunity.problems import Problem, Report, Severity
 
 if TYPE_CHECKING:
     import numpy as np
@@ -457,7 +457,6 @@ def validate_while(data: YearData, report: Report, work: Callable[[], T]) -> T |
 def _validate_year(data: YearData, report: Report, quality: bool = True) -> Report:
     ids = _IdCodes(data)
     communities = data.communities
-    community_ids = communities["community_id"]
     if len(communities) == 0 and data.paths.get("communities"):
         report.add("no-communities", file=data.paths["communities"].name)
     check_blank(communities, ["community_id", "name", "area"], report)
@@ -465,13 +464,33 @@ def _validate_year(data: YearData, report: Report, quality: bool = True) -> Repo
 
     _check_criteria(data, report)
 
+    if data.people_checked is not None:  # checked where they were read (load_year)
+        report.problems.extend(data.people_checked)
+    else:
+        _check_people(data, report, ids)
+    _check_flags(data, report)
+    _check_scores(data, report, ids, quality)
+    return report
+
+
+def check_people(data: YearData) -> list[Problem]:
+    """The checks of validate_year that look at the roster and the representatives
+    alone (and the communities), for load_year to run where it reads them: then only
+    their problems need to come back, not the roster (see YearData.people_checked)."""
+    report = Report()
+    with _caching():
+        _check_people(data, report, _IdCodes(data))
+    return report.problems
+
+
+def _check_people(data: YearData, report: Report, ids: _IdCodes) -> None:
     if data.roster is not None:
         roster = data.roster
         check_blank(roster, ["community_id", "resident_id"], report)
         check_membership(
             roster,
             "community_id",
-            community_ids,
+            data.communities["community_id"],
             "unknown-community",
             report,
             suggest=True,
@@ -488,9 +507,6 @@ def _validate_year(data: YearData, report: Report, quality: bool = True) -> Repo
         )
     if data.reps is not None:
         _check_reps(data, report, ids)
-    _check_flags(data, report)
-    _check_scores(data, report, ids, quality)
-    return report
 
 
 def _check_criteria(data: YearData, report: Report) -> None:

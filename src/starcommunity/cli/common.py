@@ -179,16 +179,23 @@ def load_year_or_exit(
     """Read a year folder; a progress bar on stderr while many megabytes are read.
 
     The bar shows only on a terminal, and never with `quiet` (or --quiet, see QuietOption).
-    Commands that do not draw pass `people_details=False` (see load_year).
+    Commands that do not draw pass `people_details=False` (see load_year); they all
+    validate, so the roster and representatives may then be checked as they are read.
     """
     from starcommunity.io.year import YearFolderMissing, load_year
+    from starcommunity.validate import check_people
 
     if not root.is_dir():
         fail_root(root, lang)
     try:
         with reading_progress(quiet=quiet) as progress:
             return load_year(
-                root, year, scores=scores, progress=progress, people_details=people_details
+                root,
+                year,
+                scores=scores,
+                progress=progress,
+                people_details=people_details,
+                check_people=None if people_details else check_people,
             )
     except YearFolderMissing:
         fail_usage(

@@ -71,6 +71,8 @@ if TYPE_CHECKING:
 META_COLUMNS = ("_file", "_sheet", "_row")
 # progress(file just read, bytes read so far, bytes to read in all)
 Progress = Callable[[str, int, int], None]
+# told each file read: its name as shown, and its path (_BytesRead, or a child's pipe)
+Tell = Callable[[str, Path], None]
 
 
 @dataclass
@@ -103,6 +105,10 @@ class YearData:
     # the columns of every other table: (file, sheet) -> column -> (header as written,
     # Excel letter), so that a problem found later names the column as the clerk sees it
     headers: dict[tuple[str, str | None], dict[str, tuple[str, str]]] = field(default_factory=dict)
+    # The problems of validate's checks of the roster and the representatives, when
+    # load_year ran them where it read those (load_year's check_people): then the
+    # roster is not kept (None) and validate_year does not check them again.
+    people_checked: list[Problem] | None = None
 
     @property
     def item_ids(self) -> list[str]:
@@ -531,7 +537,7 @@ def _read_kind(
     report: Report,
     data: YearData | None = None,
     required_file: bool = True,
-    read: _BytesRead | None = None,
+    read: Tell | None = None,
 ) -> list[Table]:
     path = _kind_file(folder, kind, report, data, required_file)
     if path is None:
@@ -564,7 +570,7 @@ def _read_text_kind(
     columns: list[str],
     report: Report,
     data: YearData,
-    read: _BytesRead,
+    read: Tell,
     busy_bytes: int = 0,
     unread: frozenset[str] = frozenset(),
 ) -> list[Table]:
@@ -581,14 +587,8 @@ def _read_text_kind(
     path = _kind_file(folder, kind, report, data, required_file=False)
     if path is None:
         return []
-    size = path.stat().st_size
-    csv = path.suffix.lower() in CSV_SUFFIXES
     grids = None
-    if (
-        csv
-        and max(SPLIT_MIN_BYTES, 3 * busy_bytes) <= size <= SPLIT_MAX_BYTES
-        and forked.can_fork()
-    ):
+    if _cut_in_halves(path, busy_bytes) and forked.can_fork():
         grids = read_grids(path, path.name, report, lazy=True)
         attempt = Report()  # kept only if the halves work out
         tables = _read_in_halves(grids, kind, columns, attempt, data, unread)
@@ -604,6 +604,13 @@ def _read_text_kind(
     read(path.name, path)
     _text_columns_all(tables, columns, report)
     return tables
+
+
+def _cut_in_halves(path: Path, busy_bytes: int) -> bool:
+    """Whether _read_text_kind reads this file in two halves (where it can fork)."""
+    size = path.stat().st_size
+    csv = path.suffix.lower() in CSV_SUFFIXES
+    return csv and max(SPLIT_MIN_BYTES, 3 * busy_bytes) <= size <= SPLIT_MAX_BYTES
 
 
 def _read_in_halves(
@@ -1136,6 +1143,7 @@ def load_year(
     scores: bool = True,
     progress: Progress | None = None,
     people_details: bool = True,
+    check_people: Callable[[YearData], list[Problem]] | None = None,
 ) -> tuple[YearData, Report]:
     """Read every file of ROOT/YEAR. Raises YearFolderMissing only for a missing folder.
 
@@ -1143,6 +1151,11 @@ def load_year(
     name, household or compound columns, and the representatives no order or name
     (ROSTER_DETAILS, REPS_DETAILS). They are still looked at for what a reading warns
     about, and a large roster is then read about a third faster (make_table).
+
+    `check_people` (validate.check_people), given with `people_details=False`, lets a
+    large roster be read and checked in a child process while this one reads the score
+    sheets (_people_beside_sheets): only the representatives and the problems come
+    back, and data.roster is None, data.people_checked the checks' problems.
 
     `progress`, when given, is called after each file read with the file's name, the
     bytes read so far and the bytes of every input file of the year (a progress bar).
@@ -1180,14 +1193,26 @@ def load_year(
 
     # A child process starts on the score sheets now, on the other core (_SheetReading).
     sheet_paths = sheet_files(folder) if scores else []
-    sheets = _SheetReading(folder, data, sheet_paths, read)
+    people = None
+    if check_people is not None and not people_details and scores:
+        people = _people_beside_sheets(folder, data, sheet_paths, check_people)
+    sheets = _SheetReading(folder, data, sheet_paths, read, people)
 
     try:
-        # while the child reads the sheets: a file larger than all of them is the long
-        # pole, worth cutting in two (_read_text_kind)
-        _read_people_and_flags(folder, report, data, read, sheets.child_bytes, people_details)
-        if scores:
+        if sheets.people_in_child:
+            # the people's problems go where one process reading them would have put
+            # them, before the flags' (and their files in the same place)
+            mark = (len(report.problems), len(data.input_files))
+            _read_flags(folder, report, data, read)
             data.scores = sheets.finish(report, read)
+            _people_read_apart(folder, report, data, read, sheets.people_part, mark)
+        else:
+            # while the child reads the sheets: a file larger than all of them is the
+            # long pole, worth cutting in two (_read_text_kind)
+            _read_people(folder, report, data, read, sheets.child_bytes, people_details)
+            _read_flags(folder, report, data, read)
+            if scores:
+                data.scores = sheets.finish(report, read)
     except BaseException:
         sheets.cancel()
         raise
@@ -1238,16 +1263,16 @@ ROSTER_DETAILS = frozenset(("name", "household", "compound"))
 REPS_DETAILS = frozenset(("order", "name"))
 
 
-def _read_people_and_flags(
+def _read_people(
     folder: Path,
     report: Report,
     data: YearData,
-    read: _BytesRead,
+    read: Tell,
     busy_bytes: int = 0,
     people_details: bool = True,
 ) -> None:
-    """The roster, the representatives and the disqualification flags; `busy_bytes` of
-    score sheets are read meanwhile by another process."""
+    """The roster and the representatives; `busy_bytes` of score sheets are read
+    meanwhile by another process."""
     columns = ["community_id", "resident_id", "name", "household", "compound", "eligible"]
     details = frozenset() if people_details else ROSTER_DETAILS
     tables = _read_text_kind(folder, "roster", columns, report, data, read, busy_bytes, details)
@@ -1279,6 +1304,8 @@ def _read_people_and_flags(
         reps["role"] = roles.fillna(reps["role"])
         data.reps = reps
 
+
+def _read_flags(folder: Path, report: Report, data: YearData, read: _BytesRead) -> None:
     tables = _read_kind(folder, "flags", report, data, required_file=False, read=read)
     _text_columns_all(tables, ["community_id", "flag", "date", "note"], report)
     data.flags = _concat(tables, ["community_id", "flag", "date", "note"])
@@ -1423,6 +1450,110 @@ RUN_BYTES = 256 * 1024
 PARALLEL_MIN_BYTES = 2_000_000
 
 
+# A roster at least this large, read whole (not in halves), is read and checked in the
+# child process beside the score sheets when the reader asks (load_year's
+# check_people): this process reads the sheets meanwhile, and the roster never has to
+# be sent to it. The child then takes its share of sheets from the back as usual.
+PEOPLE_BESIDE_MIN_BYTES = 32_000_000
+
+
+@dataclass
+class _PeopleRead:
+    """What reading the roster and the representatives, and checking them, added in a
+    child process: the problems and data it found, the representatives packed."""
+
+    problems: list[Problem]
+    checked: list[Problem]
+    paths: dict[str, Path | None]
+    headers: dict[tuple[str, str | None], dict[str, tuple[str, str]]]
+    encodings: dict[str, str]
+    input_files: list[Path]
+    reps: dict[str, tuple[Any, tuple[str, Any]]] | None  # name: (dtype, packed column)
+
+
+def _people_beside_sheets(
+    folder: Path,
+    data: YearData,
+    sheet_paths: list[Path],
+    check_people: Callable[[YearData], list[Problem]],
+) -> Callable[[Tell], _PeopleRead] | None:
+    """The people's work for the sheet child to do first, when the roster is large,
+    read whole and beside enough sheets for this process to read meanwhile."""
+    from starcommunity.io import forked
+
+    roster = find_file(folder, "roster", Report())  # (its problems are found later)
+    if roster is None or not forked.can_fork():
+        return None
+    if roster.stat().st_size < PEOPLE_BESIDE_MIN_BYTES:
+        return None
+    sheet_bytes = sum(path.stat().st_size for path in sheet_paths)
+    if sheet_bytes < PARALLEL_MIN_BYTES or _cut_in_halves(roster, sheet_bytes):
+        return None
+
+    def work(tell: Tell) -> _PeopleRead:
+        report = Report()
+        known = (set(data.paths), set(data.headers), set(data.encodings), len(data.input_files))
+        _read_people(folder, report, data, tell, sheet_bytes, people_details=False)
+        checked = check_people(data)
+        reps = data.reps
+        return _PeopleRead(
+            problems=report.problems,
+            checked=checked,
+            paths={k: v for k, v in data.paths.items() if k not in known[0]},
+            headers={k: v for k, v in data.headers.items() if k not in known[1]},
+            encodings={k: v for k, v in data.encodings.items() if k not in known[2]},
+            input_files=data.input_files[known[3] :],
+            reps=None
+            if reps is None
+            else {
+                name: (reps[name].dtype, forked.pack_column(reps.pop(name).to_numpy(), share=False))
+                for name in list(reps)
+            },
+        )
+
+    return work
+
+
+def _people_read_apart(
+    folder: Path,
+    report: Report,
+    data: YearData,
+    read: _BytesRead,
+    part: _PeopleRead | None,
+    mark: tuple[int, int],
+) -> None:
+    """Take in what the sheet child read and checked of the roster and representatives
+    (part), or read them here if the child failed (None); their problems and files go
+    at `mark` (positions in report.problems and data.input_files)."""
+    from starcommunity.io import forked
+
+    if part is None:  # as without a child: the roster kept, to be checked with the rest
+        people_report = Report()
+        files_before = len(data.input_files)
+        _read_people(folder, people_report, data, read, people_details=False)
+        problems, files = people_report.problems, data.input_files[files_before:]
+        del data.input_files[files_before:]
+    else:
+        problems, files = part.problems, part.input_files
+        data.paths.update(part.paths)
+        data.headers.update(part.headers)
+        data.encodings.update(part.encodings)
+        if part.reps is not None:
+            import pandas as pd
+
+            data.reps = pd.DataFrame(
+                {
+                    name: pd.Series(forked.unpack_column(values), dtype=dtype, copy=False)
+                    for name, (dtype, values) in part.reps.items()
+                },
+                copy=False,
+            )
+        data.people_checked = part.checked
+    problems_at, files_at = mark
+    report.problems[problems_at:problems_at] = problems
+    data.input_files[files_at:files_at] = files
+
+
 class _SheetReading:
     """The score sheets, read by this process and, on a system that can fork, a child.
 
@@ -1435,13 +1566,26 @@ class _SheetReading:
     one batch there too.
     """
 
-    def __init__(self, folder: Path, data: YearData, paths: list[Path], read: _BytesRead) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        data: YearData,
+        paths: list[Path],
+        read: _BytesRead,
+        people: Callable[[Tell], _PeopleRead] | None = None,
+    ) -> None:
+        """`people`: work the child does first, before its share of sheets; when the
+        child starts, people_in_child is True and finish() sets people_part (None if
+        the child failed)."""
         from starcommunity.io import forked
 
         self.folder, self.data, self.paths = folder, data, paths
         self.items = _score_items(data)
         self.child: ForkedJob | None = None
         self.claims: Claims | None = None
+        self.people = people
+        self.people_in_child = False
+        self.people_part: _PeopleRead | None = None
         sizes = [path.stat().st_size for path in paths]
         self.runs = _runs_of_files(paths, sizes)
         self.child_bytes = 0  # of sheets a child reads beside this process
@@ -1456,6 +1600,7 @@ class _SheetReading:
                 self._child_work(self.claims, on_progress is not None), on_progress
             )
             self.child_bytes = sum(sizes) if self.child is not None else 0
+            self.people_in_child = people is not None and self.child is not None
             if self.child is None:
                 self.cancel()
 
@@ -1479,6 +1624,8 @@ class _SheetReading:
         def work(send: Sender) -> None:
             data = self.data
             tell = (lambda display, path: send.progress((display, path))) if progress else None
+            if self.people is not None:
+                send.part(self.people(tell or (lambda display, path: None)))
             problems: list[list[Problem]] = []
             added: list[tuple[dict, dict, list[Path]]] = []
             parts: list[dict[str, np.ndarray]] = []
@@ -1526,6 +1673,8 @@ class _SheetReading:
         if sent is None:  # the child failed: read here what it did not send
             parts.append(self._read(report, read, [p for run in self.runs[own:] for p in run]))
             return _with_dates(_join_columns(parts))
+        if self.people_in_child:
+            self.people_part, *sent = sent
         (problems, sheets, encodings, input_files), *columns = sent
         report.problems.extend(problems)
         self.data.sheets.update(sheets)
