@@ -481,6 +481,59 @@ def test_rater_quality_warnings(cli: Cli, year: Path) -> None:
     assert any(p["row"] == 4 for p in codes_of(report, "outlier-rater"))
 
 
+SCORE = st.one_of(
+    st.sampled_from([0.0, -0.0, 0.5, 1.0, 4.0, 5.0, 0.1, 0.2, 1 / 3, 1e16, float("nan")]),
+    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False).map(lambda x: round(x, 2)),
+    st.floats(allow_nan=True, allow_infinity=False, width=64),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    table=st.integers(min_value=1, max_value=30).flatmap(
+        lambda width: st.lists(
+            st.lists(SCORE, min_size=width, max_size=width), min_size=1, max_size=30
+        )
+    ),
+)
+def test_row_totals_are_those_of_a_2d_array(table: list[list[float]]) -> None:
+    """row_totals answers a column at a time what was asked of a rows-by-items array:
+    all and max/min along a row, and each total added left to right, to the last bit.
+    That is pandas' row sum of the 2-D array of more than one row without a blank; with
+    one, pandas added each row pairwise, a rounding apart."""
+    import math
+
+    from starcommunity.validate import row_totals
+
+    items = [f"i{n}" for n in range(len(table[0]))]
+    scores = pd.DataFrame(table, columns=items, index=pd.RangeIndex(3, 3 + len(table)))
+    maxima = pd.Series([5.0] * len(items), index=items)
+    full, same, totals = row_totals(scores, items, maxima)
+
+    def left_to_right(row: list[float]) -> float:
+        total = 0.0
+        for score in row:
+            total += score
+        return math.nan if any(math.isnan(score) for score in row) else total
+
+    expected = np.array([left_to_right(row) for row in table])
+    got = totals.to_numpy()
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+    grid = scores[items].to_numpy(dtype=float)
+    if len(table) > 1 and not np.isnan(grid).any():
+        with np.errstate(over="ignore", invalid="ignore"):
+            pandas_sum = pd.DataFrame(grid, copy=False).sum(axis=1).to_numpy()
+        assert np.array_equal(got.view(np.int64), pandas_sum.view(np.int64))
+    complete = ~np.isnan(grid).any(axis=1)
+    expected_full = (grid == 5.0).all(axis=1) & complete
+    with np.errstate(invalid="ignore"):
+        one = grid.max(axis=1) == grid.min(axis=1)
+    assert full.tolist() == expected_full.tolist()
+    assert same.tolist() == (one & complete & ~expected_full & (len(items) > 1)).tolist()
+    assert list(totals.index) == list(scores.index)
+
+
 # cells of a clerk's CSV without quotes: spaces, tabs, full-width and Chinese text
 CELL = st.text(alphabet="ab1 .-\u3000全角年社区\t", max_size=6)
 
