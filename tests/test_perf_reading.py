@@ -446,6 +446,20 @@ def test_normalised_text_is_each_cell_stripped_and_nfkc(cells: list[str]) -> Non
     assert list(changed) == [n for n, cell in enumerate(expected_stripped) if expected[n] != cell]
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=12))
+def test_header_key_drops_what_it_always_dropped(text: str) -> None:
+    """header_key deletes marks with str.translate and spaces with str.split: the key
+    of a character-by-character filter on str.isspace and the marks."""
+    import unicodedata
+
+    from starcommunity.io.headers import header_key
+
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    expected = "".join(ch for ch in folded if not ch.isspace() and ch not in "_-:：*（）()")
+    assert header_key(text) == expected
+
+
 def test_nonblank_text_and_other_cells() -> None:
     from starcommunity.validate import nonblank
 

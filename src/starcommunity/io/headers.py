@@ -86,10 +86,15 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "有", "t", "√", "✓"
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "否", "无", "f", "×", "✗", "✘", "不符合"})
 
 
+# left out of a header key, with every kind of space
+_HEADER_MARKS = str.maketrans("", "", "_-:：*（）()")
+
+
 def header_key(text: object) -> str:
-    """Normalise a header cell for comparison."""
+    """Normalise a header cell for comparison: NFKC, case folded, without spaces
+    (str.split's are str.isspace's) and without _-:：*（）()."""
     folded = unicodedata.normalize("NFKC", str(text)).casefold()
-    return "".join(ch for ch in folded if not ch.isspace() and ch not in "_-:：*（）()")
+    return "".join(folded.translate(_HEADER_MARKS).split())
 
 
 def alias_lookup(kind: str) -> dict[str, str]:
