@@ -408,6 +408,21 @@ def test_rater_counts_by_code_match_the_text(year: Path) -> None:
     assert plain.loc[plain["community_id"] == "NMF04", "raters"].tolist() == [0, 0, 0]
 
 
+def test_group_codes_are_the_places_in_groups_as_compared_by_eq() -> None:
+    from starcommunity.model import GROUPS
+    from starcommunity.validate import group_codes
+
+    cells = pd.Series(
+        ["residents", "office", None, float("nan"), "committee", "Office", "", "residents"],
+        dtype=object,
+    )
+    expected = [GROUPS.index(c) if c in GROUPS else -1 for c in cells]
+    assert group_codes(cells).tolist() == expected
+    for place, group in enumerate(GROUPS):
+        assert (group_codes(cells) == place).tolist() == cells.eq(group).tolist()
+    assert group_codes(pd.Series([], dtype=object)).tolist() == []
+
+
 @settings(max_examples=200, deadline=None)
 @given(cells=st.lists(st.none() | st.text(alphabet="a1 \t\u3000\x00\x1f", max_size=3), max_size=8))
 def test_blank_cells_are_none_empty_or_white_space(cells: list[str | None]) -> None:
