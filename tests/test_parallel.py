@@ -400,6 +400,38 @@ def test_a_child_that_dies_reading_the_roster_is_redone_here(
     assert data.input_files == single.input_files
 
 
+def test_the_child_claims_sheets_after_the_roster_though_its_reps_fill_the_pipe(
+    people_beside: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The people's part (82,000 reps, packed: more than the pipe holds) is sent with the
+    child's sheets, at the end: sent first, it would wait for the parent to read the pipe,
+    which it does only after the last sheet, and the child would read none."""
+    folder = bench_generator().generate(tmp_path, 2500, "csv", roster_size=45)
+    assert (folder / "reps.csv").stat().st_size > 3_000_000
+    parent = os.getpid()
+    real_front = forked.Claims.front
+    claimed: list[int] = []
+
+    def slow_front(self: forked.Claims) -> int | None:
+        if os.getpid() == parent:
+            time.sleep(0.3)
+        task = real_front(self)
+        if task is not None:
+            claimed.append(task)
+        return task
+
+    monkeypatch.setattr(forked.Claims, "front", slow_front)
+    data, problems = _validated(tmp_path)
+    assert people_beside[0] is not None and data.roster is None
+    runs = len(year_module.sheet_files(folder))
+    assert len(claimed) < runs / 2  # the child read most of the sheets
+    monkeypatch.setattr(forked.Claims, "front", real_front)
+    single, expected = _validated_in_one_process(tmp_path)
+    assert problems == expected
+    assert_frame_equal(data.scores, single.scores)
+    assert_frame_equal(data.reps, single.reps)
+
+
 def test_a_roster_is_checked_in_the_child_only_when_large_and_read_whole(
     forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1624,8 +1624,9 @@ class _SheetReading:
         def work(send: Sender) -> None:
             data = self.data
             tell = (lambda display, path: send.progress((display, path))) if progress else None
-            if self.people is not None:
-                send.part(self.people(tell or (lambda display, path: None)))
+            # sent after the sheets' loop, with the rest: sending waits for the parent,
+            # which reads the pipe only once it has read its own share
+            people = self.people(tell or (lambda display, path: None)) if self.people else None
             problems: list[list[Problem]] = []
             added: list[tuple[dict, dict, list[Path]]] = []
             parts: list[dict[str, np.ndarray]] = []
@@ -1638,6 +1639,8 @@ class _SheetReading:
                 added.append((data.sheets, data.encodings, data.input_files))
             for done in (problems, added, parts):
                 done.reverse()
+            if self.people is not None:
+                send.part(people)
             send.part(
                 (
                     [problem for file_problems in problems for problem in file_problems],
