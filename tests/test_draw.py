@@ -504,6 +504,16 @@ def test_mask_name() -> None:
     assert mask_name("王-明") == "王-*"
 
 
+@pytest.mark.parametrize("hyphen", ["-", "\uff0d", "\u2010", "\u2011", "\ufe63"])
+@pytest.mark.parametrize("dot", ["·", "・", "\uff65"])
+def test_mask_name_parts_a_name_at_any_hyphen_or_dot(hyphen: str, dot: str) -> None:
+    """A full-width hyphen (as a Chinese input method types it) parts a name as - does:
+    王－明 was masked as one word, 王*明, where 王-明 is 王-*."""
+    assert mask_name(f"王{hyphen}明") == f"王{hyphen}*"
+    assert mask_name(f"阿卜杜拉{hyphen}买买提") == f"阿**拉{hyphen}买*提"
+    assert mask_name(f"阿依古丽{dot}买买提") == f"阿**丽{dot}买*提"
+
+
 def test_mask_name_hides_a_one_character_name() -> None:
     """A name of one character was posted in full on the notice (王 -> 王): a
     two-character name keeps its first character, so a one-character name keeps none.

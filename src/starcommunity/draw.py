@@ -913,7 +913,8 @@ def verify(
 # --------------------------------------------------------------------------- masking
 
 
-_NAME_SEPARATORS = re.compile(r"(\s+|[·•・．.\-])")
+# a hyphen as Chinese input methods type it (－ full-width, ‐ ‑ ﹣) parts a name as - does
+_NAME_SEPARATORS = re.compile(r"(\s+|[·•・･．.\-－‐‑﹣])")
 _WIDE = r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]"  # CJK ideographs and radicals
 _WIDE_PADDING = re.compile(rf"(?<={_WIDE})\s+(?={_WIDE})")
 
