@@ -432,6 +432,23 @@ def test_the_child_claims_sheets_after_the_roster_though_its_reps_fill_the_pipe(
     assert_frame_equal(data.reps, single.reps)
 
 
+def test_progress_counts_the_roster_read_in_the_child_once(people_beside: list[object]) -> None:
+    from starcommunity.validate import check_people
+
+    seen: list[tuple[str, int, int]] = []
+    load_year(
+        SAMPLES,
+        "2008",
+        people_details=False,
+        check_people=check_people,
+        progress=lambda name, done, total: seen.append((name, done, total)),
+    )
+    assert people_beside and people_beside[0] is not None
+    names = [name for name, _done, _total in seen]
+    assert names.count("roster.csv") == 1 and names.count("reps.csv") == 1
+    assert seen[-1][1] == seen[-1][2]  # every byte told
+
+
 def test_a_roster_is_checked_in_the_child_only_when_large_and_read_whole(
     forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1564,6 +1564,10 @@ class _SheetReading:
     same frame and the same problems in the same order as one process reading them all.
     Small files are claimed a run at a time (_runs_of_files), so that they are read as
     one batch there too.
+
+    With `people` (_people_beside_sheets) the roles of the roster turn: the child reads
+    and checks the roster and reps first, then claims sheets from the back, while this
+    process reads the flags and claims sheets from the front from the start.
     """
 
     def __init__(
