@@ -747,14 +747,13 @@ def _check_scores(
         suggest=True,
         codes=ids.membership("scores"),
     )
-    rows, triples, repeated = ids.raters
+    rows, _triples, repeated = ids.raters
     check_duplicates(
         scores if rows.all() else scores[rows],
         ["community_id", "group", "rater_id"],
         "rater_id",
         "duplicate-rater",
         report,
-        codes=triples,
         repeated=repeated,
         community="community_id",
         group="group",
