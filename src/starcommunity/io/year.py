@@ -1305,7 +1305,7 @@ def _read_people(
         data.reps = reps
 
 
-def _read_flags(folder: Path, report: Report, data: YearData, read: _BytesRead) -> None:
+def _read_flags(folder: Path, report: Report, data: YearData, read: Tell) -> None:
     tables = _read_kind(folder, "flags", report, data, required_file=False, read=read)
     _text_columns_all(tables, ["community_id", "flag", "date", "note"], report)
     data.flags = _concat(tables, ["community_id", "flag", "date", "note"])
