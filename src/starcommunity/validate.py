@@ -928,14 +928,13 @@ def _first_sheets(
     }
 
 
-def _check_dates(data: YearData, report: Report, ids: _IdCodes | None = None) -> None:
+def _check_dates(data: YearData, report: Report, ids: _IdCodes) -> None:
     import numpy as np
     import pandas as pd
 
     scores = data.scores
     if "date" not in scores:
         return
-    groups = ids.groups if ids is not None else group_codes(scores["group"])
     dates = scores["date"].astype(object)
     # Once per distinct date: present (not blank), ISO, and the text compared.
     codes, uniques = distinct_values(dates)
@@ -955,7 +954,7 @@ def _check_dates(data: YearData, report: Report, ids: _IdCodes | None = None) ->
     for group, (start, end) in data.scheme.timeline.items():
         outside_u = np.array([t < start or t > end for t in text_u], dtype=bool)
         place = GROUPS.index(group) if group in GROUPS else -2  # -2: no row's
-        outside = present & iso & pd.Series(groups == place, index=scores.index)
+        outside = present & iso & pd.Series(ids.groups == place, index=scores.index)
         outside &= pd.Series(outside_u[codes], index=scores.index)
         for position in _rows(outside):
             report.warn(
